@@ -1,0 +1,42 @@
+//! taskgate: a transparent MCP reverse proxy that turns task handles into
+//! identity-bound, gateway-governed capabilities.
+//!
+//! # Layout
+//!
+//! | module | owns |
+//! | --- | --- |
+//! | [`cli`] | command-line surface (`serve`, `check`, `keys`, `dev-issuer`, `demo`) and exit codes |
+//! | [`config`] | raw TOML/flags → validated [`config::Config`]; every error reported at once |
+//! | [`app`] | wiring: shared state, listeners, admin server, shutdown ordering |
+//! | [`server`] | accept loop (TCP + optional rustls), per-connection hyper serve, draining |
+//! | [`admin`] | the separate admin listener: `/healthz`, `/readyz` |
+//! | [`gateway`] | the request pipeline: route → authenticate → validate → forward → relay |
+//! | [`auth`] | bearer JWT verification, JWKS, verified-token cache, claim mapping to [`auth::Principal`] |
+//! | [`jsonrpc`] | strict JSON-RPC message parsing (size, depth, duplicate keys) and the message model |
+//! | [`mcp`] | MCP protocol facts: header names, methods, error codes, era detection, header checks |
+//! | [`proxy`] | upstream HTTP client, header hygiene, credential injection |
+//! | [`sse`] | incremental Server-Sent Events parser/encoder and the event-by-event relay body |
+//! | [`body`] | the body type every response uses, bounded body collection |
+//! | [`error`] | [`error::GatewayError`] and its single mapping to HTTP + JSON-RPC |
+//! | [`shutdown`] | signal handling, cancellation and task tracking |
+//! | [`telemetry`] | tracing subscriber setup; logs never carry tokens |
+//! | [`demo`] | the bundled example MCP server and the one-command demo |
+//! | [`devtoken`] | a local development token issuer (signing key, JWKS, token minting) |
+
+pub mod admin;
+pub mod app;
+pub mod auth;
+pub mod body;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod devtoken;
+pub mod error;
+pub mod gateway;
+pub mod jsonrpc;
+pub mod mcp;
+pub mod proxy;
+pub mod server;
+pub mod shutdown;
+pub mod sse;
+pub mod telemetry;

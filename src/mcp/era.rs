@@ -1,0 +1,72 @@
+//! The protocol era of a request, decided from the negotiated version — never
+//! from the shape of a body.
+//!
+//! Current-era (2026-07-28 and later) requests carry the version in both the
+//! `MCP-Protocol-Version` header and `params._meta`; legacy requests carry it
+//! in the header after `initialize` (or not at all for 2025-03-26 clients).
+
+use super::version;
+
+/// Which generation of MCP a request speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Era {
+    /// 2025-03-26 … 2025-11-25: `initialize`, sessions, core tasks.
+    Legacy,
+    /// 2026-07-28 and later: stateless, per-request `_meta`, tasks extension.
+    Current,
+}
+
+impl Era {
+    /// The era a protocol version string belongs to.
+    ///
+    /// Versions are ISO dates, so lexical order is chronological order; any
+    /// well-formed version at or after 2026-07-28 is current.
+    pub fn of_version(v: &str) -> Option<Era> {
+        if !is_version_shaped(v) {
+            return None;
+        }
+        if v >= version::V2026_07_28 {
+            Some(Era::Current)
+        } else {
+            Some(Era::Legacy)
+        }
+    }
+
+    /// Stable lower-case label for logs and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Era::Legacy => "legacy",
+            Era::Current => "current",
+        }
+    }
+}
+
+/// `YYYY-MM-DD` with digits where digits belong.
+fn is_version_shaped(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_known_versions() {
+        assert_eq!(Era::of_version("2025-03-26"), Some(Era::Legacy));
+        assert_eq!(Era::of_version("2025-11-25"), Some(Era::Legacy));
+        assert_eq!(Era::of_version("2026-07-28"), Some(Era::Current));
+        assert_eq!(Era::of_version("2027-01-01"), Some(Era::Current));
+    }
+
+    #[test]
+    fn rejects_malformed_versions() {
+        for v in ["", "2026-7-28", "latest", "2026-07-28x", "2026/07/28", "２０２６-07-28"] {
+            assert_eq!(Era::of_version(v), None, "{v:?}");
+        }
+    }
+}
