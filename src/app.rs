@@ -1,1 +1,144 @@
-//! (under construction)
+//! Wiring: builds the shared state from a validated [`Config`], binds the
+//! listeners, and owns shutdown ordering.
+//!
+//! Shutdown order: readiness flips to failing and the listeners stop
+//! accepting (one cancellation), streaming responses end at their next event
+//! boundary, in-flight requests get `limits.shutdown_grace` to finish, and
+//! [`Running::wait`] reports whether the drain completed in time.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::admin::AdminService;
+use crate::auth::Authenticator;
+use crate::config::Config;
+use crate::gateway::{Gateway, GatewayService};
+use crate::proxy::build_client;
+use crate::server::{self, tls};
+use crate::shutdown::Shutdown;
+
+/// A started gateway.
+pub struct Running {
+    /// Bound address of the MCP listener.
+    pub addr: SocketAddr,
+    /// Bound address of the admin listener, when configured.
+    pub admin_addr: Option<SocketAddr>,
+    shutdown: Shutdown,
+    servers: Vec<JoinHandle<bool>>,
+}
+
+impl Running {
+    /// Starts shutdown (idempotent).
+    pub fn shutdown(&self) {
+        self.shutdown.trigger();
+    }
+
+    /// A handle to the shutdown signal (e.g. for a test to trigger later).
+    pub fn shutdown_handle(&self) -> Shutdown {
+        self.shutdown.clone()
+    }
+
+    /// Waits for the listeners to finish draining.
+    ///
+    /// # Errors
+    /// When a listener task failed or connections outlived the grace period.
+    pub async fn wait(self) -> anyhow::Result<()> {
+        let mut drained = true;
+        for s in self.servers {
+            drained &= s.await.context("listener task failed")?;
+        }
+        anyhow::ensure!(
+            drained,
+            "connections were still open when the shutdown grace period ran out"
+        );
+        Ok(())
+    }
+}
+
+/// Binds the listeners and starts serving.
+///
+/// # Errors
+/// When a listener cannot be bound, TLS files are unusable, or the
+/// authenticator cannot load its keys.
+pub async fn start(mut config: Config) -> anyhow::Result<Running> {
+    let client = build_client(config.upstream_ca_bundle.as_deref())
+        .context("building the upstream client")?;
+    let tls = match &config.tls {
+        Some(files) => Some(
+            tls::acceptor(files)
+                .map_err(anyhow::Error::msg)
+                .context("listener TLS")?,
+        ),
+        None => None,
+    };
+    let shutdown = Shutdown::new();
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    config.rebase_public_url(addr);
+    let auth = Authenticator::new(config.auth.clone(), client.clone())
+        .await
+        .context("loading token verification keys")?;
+    let admin_listener = match config.admin {
+        Some(a) => Some(
+            TcpListener::bind(a)
+                .await
+                .with_context(|| format!("binding admin {a}"))?,
+        ),
+        None => None,
+    };
+    let admin_addr = admin_listener
+        .as_ref()
+        .map(TcpListener::local_addr)
+        .transpose()?;
+    let gateway = Arc::new(Gateway::new(
+        &config,
+        Arc::new(auth),
+        client,
+        shutdown.clone(),
+    ));
+    let limits = config.limits.clone();
+    let mut servers = vec![tokio::spawn(server::serve(
+        listener,
+        tls,
+        GatewayService(gateway),
+        shutdown.clone(),
+        limits.max_connections,
+        limits.shutdown_grace,
+    ))];
+    if let Some(l) = admin_listener {
+        servers.push(tokio::spawn(server::serve(
+            l,
+            None,
+            AdminService::new(shutdown.clone()),
+            shutdown.clone(),
+            64,
+            limits.shutdown_grace,
+        )));
+    }
+    tracing::info!(%addr, admin = ?admin_addr, routes = config.routes.len(), "taskgate listening");
+    Ok(Running {
+        addr,
+        admin_addr,
+        shutdown,
+        servers,
+    })
+}
+
+/// Runs until `stop` resolves (e.g. [`crate::shutdown::signal`]), then drains.
+///
+/// # Errors
+/// As [`start`] and [`Running::wait`].
+pub async fn run(config: Config, stop: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let running = start(config).await?;
+    stop.await;
+    tracing::info!("shutting down: draining connections");
+    running.shutdown();
+    running.wait().await
+}

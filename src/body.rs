@@ -17,7 +17,9 @@ pub type GatewayBody = UnsyncBoxBody<Bytes, BoxError>;
 
 /// A complete body from bytes.
 pub fn full(bytes: impl Into<Bytes>) -> GatewayBody {
-    Full::new(bytes.into()).map_err(|never| match never {}).boxed_unsync()
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed_unsync()
 }
 
 /// An empty body.
@@ -72,6 +74,23 @@ where
         }
     }
     Ok(buf.freeze())
+}
+
+/// Ends a streaming body cleanly when `token` is cancelled (at a frame
+/// boundary), so long-lived streams drain at shutdown instead of holding the
+/// process open. Frames already produced are never cut.
+pub fn until_cancelled(
+    body: GatewayBody,
+    token: tokio_util::sync::CancellationToken,
+) -> GatewayBody {
+    let frames = futures_util::stream::unfold((body, token), |(mut body, token)| async move {
+        tokio::select! {
+            biased;
+            frame = body.frame() => frame.map(|f| (f, (body, token))),
+            () = token.cancelled() => None,
+        }
+    });
+    http_body_util::StreamBody::new(frames).boxed_unsync()
 }
 
 #[cfg(test)]

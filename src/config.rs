@@ -1,1 +1,140 @@
-//! (under construction)
+//! Configuration: raw serde types from TOML or command-line flags, validated
+//! into the domain types the gateway runs on.
+//!
+//! Two stages (vector/rpxy style): [`raw`] mirrors the file with
+//! `deny_unknown_fields`; [`validate`] turns it into [`Config`], gathering
+//! *every* problem before failing so `taskgate check` can print them all.
+//! Secrets are read from files or environment variables through an injected
+//! lookup (tests never touch the process environment) and are never printed.
+
+pub mod duration;
+pub mod raw;
+pub mod secret;
+pub mod validate;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use http::{HeaderName, Uri};
+
+pub use secret::{EnvLookup, Secret};
+pub use validate::{ConfigErrors, from_raw, load_file};
+
+/// The validated configuration. Immutable once built; shared by `Arc`.
+#[derive(Debug)]
+pub struct Config {
+    /// Where MCP clients connect.
+    pub listen: SocketAddr,
+    /// TLS for the listener, when configured.
+    pub tls: Option<TlsFiles>,
+    /// Externally visible base URL (scheme://host[:port]) used in resource
+    /// metadata and challenges; derived from `listen` when absent.
+    pub public_url: String,
+    /// Whether `public_url` was derived from `listen` (and so follows the
+    /// bound address when `listen` asks for port 0).
+    pub public_url_derived: bool,
+    /// Admin listener (`/healthz`, `/readyz`), when configured.
+    pub admin: Option<SocketAddr>,
+    /// Browser origins allowed to call the gateway (DNS-rebinding defence);
+    /// requests without an `Origin` header are unaffected.
+    pub allowed_origins: Vec<String>,
+    /// Size, depth and time limits.
+    pub limits: Limits,
+    /// Authentication of callers.
+    pub auth: crate::auth::AuthConfig,
+    /// CA bundle replacing the platform roots for https upstreams and JWKS.
+    pub upstream_ca_bundle: Option<PathBuf>,
+    /// MCP endpoints, each in front of one upstream.
+    pub routes: Vec<RouteConfig>,
+}
+
+impl Config {
+    /// Points a derived public URL (and the resource URIs and audiences
+    /// derived from it) at the address actually bound, which differs from
+    /// `listen` when that asked for port 0.
+    pub fn rebase_public_url(&mut self, bound: SocketAddr) {
+        if !self.public_url_derived || bound == self.listen {
+            return;
+        }
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        let old = std::mem::replace(&mut self.public_url, format!("{scheme}://{bound}"));
+        let rebase = |s: &mut String, new: &str| {
+            if let Some(rest) = s.strip_prefix(&old) {
+                *s = format!("{new}{rest}");
+            }
+        };
+        let new = self.public_url.clone();
+        for r in &mut self.routes {
+            rebase(&mut r.resource, &new);
+        }
+        for a in &mut self.auth.audiences {
+            rebase(a, &new);
+        }
+    }
+}
+
+/// Certificate chain and private key (PEM files) for the listener.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// PEM certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+}
+
+/// Limits that bound every request.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest accepted JSON-RPC request body.
+    pub max_body_bytes: usize,
+    /// Deepest accepted JSON nesting.
+    pub max_json_depth: usize,
+    /// Largest single SSE event relayed from an upstream.
+    pub max_sse_event_bytes: usize,
+    /// Longest wait for an upstream's response headers.
+    pub upstream_timeout: Duration,
+    /// Longest time in-flight requests get to finish at shutdown.
+    pub shutdown_grace: Duration,
+    /// Most concurrent client connections.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 1024 * 1024,
+            max_json_depth: 64,
+            max_sse_event_bytes: 16 * 1024 * 1024,
+            upstream_timeout: Duration::from_secs(60),
+            shutdown_grace: Duration::from_secs(10),
+            max_connections: 10_000,
+        }
+    }
+}
+
+/// One MCP endpoint of the gateway and the upstream behind it.
+#[derive(Debug, Clone)]
+pub struct RouteConfig {
+    /// Stable route name (defaults to the path); part of every binding.
+    pub name: String,
+    /// Path clients POST/GET/DELETE on, e.g. `/mcp`.
+    pub path: String,
+    /// Upstream MCP endpoint URL.
+    pub upstream: Uri,
+    /// Credential the gateway presents upstream instead of the client's token.
+    pub credential: Option<Credential>,
+    /// Scopes every caller must hold on this route.
+    pub required_scopes: Vec<String>,
+    /// Canonical resource URI (RFC 8707 / RFC 9728) of this route.
+    pub resource: String,
+}
+
+/// A header the gateway adds to upstream requests.
+#[derive(Debug, Clone)]
+pub struct Credential {
+    /// Header name, e.g. `authorization`.
+    pub header: HeaderName,
+    /// Header value; marked sensitive, never logged.
+    pub value: Secret,
+}

@@ -1,1 +1,235 @@
-//! (under construction)
+//! [`GatewayError`]: every way the gateway itself answers a request instead of
+//! the upstream, and the one place that maps it to HTTP status, headers and a
+//! JSON-RPC error body.
+//!
+//! Invariants: the mapping is an exhaustive `match` (no wildcard), so adding a
+//! failure forces a decision about its wire form; client-visible messages never
+//! carry internals (tokens, keys, upstream addresses, parser positions);
+//! the detailed cause goes to the log via [`GatewayError::log_reason`].
+
+use bytes::Bytes;
+use http::header::{ALLOW, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::{HeaderValue, Response, StatusCode};
+
+use crate::body::{GatewayBody, full};
+use crate::jsonrpc::{self, Id};
+use crate::mcp::code;
+
+/// Who is to blame for a failure: drives status codes, metrics and alerts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorSource {
+    /// The caller sent something we refuse.
+    Client,
+    /// The upstream MCP server failed or timed out.
+    Upstream,
+    /// The gateway's own infrastructure (keys, store) failed.
+    Internal,
+}
+
+/// A request the gateway answers itself.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// No route for this path.
+    #[error("no route")]
+    NoRoute,
+    /// HTTP method not served on an MCP endpoint.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// Bearer token missing or invalid; `challenge` is the WWW-Authenticate value.
+    #[error("unauthenticated: {reason}")]
+    Unauthenticated {
+        /// Stable reason for logs.
+        reason: &'static str,
+        /// Challenge header value.
+        challenge: HeaderValue,
+    },
+    /// Token valid but lacks scopes; `challenge` lists all required scopes.
+    #[error("insufficient scope")]
+    InsufficientScope {
+        /// Challenge header value.
+        challenge: HeaderValue,
+    },
+    /// Token verification keys could not be obtained.
+    #[error("verification keys unavailable")]
+    KeysUnavailable,
+    /// `Origin` header not allowed (DNS-rebinding defence).
+    #[error("origin not allowed")]
+    ForbiddenOrigin,
+    /// POST body is not `application/json`.
+    #[error("unsupported content type")]
+    UnsupportedMediaType,
+    /// Body over the configured limit.
+    #[error("body exceeds {limit} bytes")]
+    BodyTooLarge {
+        /// The limit.
+        limit: usize,
+    },
+    /// The client's body stream failed.
+    #[error("request body stream failed")]
+    BodyRead,
+    /// Body is not an acceptable JSON-RPC message.
+    #[error("invalid JSON-RPC: {0}")]
+    JsonRpc(#[from] jsonrpc::Error),
+    /// A mirrored header disagrees with the body, or a required one is missing.
+    #[error("header mismatch: {0}")]
+    HeaderMismatch(&'static str),
+    /// Bad or unsupported `MCP-Protocol-Version`.
+    #[error("unsupported protocol version")]
+    UnsupportedProtocolVersion,
+    /// A current-era client POSTed a JSON-RPC response (the server sends no requests).
+    #[error("responses are not accepted in this protocol version")]
+    ResponseNotAllowed,
+    /// The upstream could not be reached or broke the exchange.
+    #[error("upstream unavailable")]
+    UpstreamUnavailable,
+    /// The upstream did not answer in time.
+    #[error("upstream timeout")]
+    UpstreamTimeout,
+}
+
+impl GatewayError {
+    /// Who is at fault.
+    pub fn source_kind(&self) -> ErrorSource {
+        match self {
+            GatewayError::NoRoute
+            | GatewayError::MethodNotAllowed
+            | GatewayError::Unauthenticated { .. }
+            | GatewayError::InsufficientScope { .. }
+            | GatewayError::ForbiddenOrigin
+            | GatewayError::UnsupportedMediaType
+            | GatewayError::BodyTooLarge { .. }
+            | GatewayError::BodyRead
+            | GatewayError::JsonRpc(_)
+            | GatewayError::HeaderMismatch(_)
+            | GatewayError::UnsupportedProtocolVersion
+            | GatewayError::ResponseNotAllowed => ErrorSource::Client,
+            GatewayError::UpstreamUnavailable | GatewayError::UpstreamTimeout => {
+                ErrorSource::Upstream
+            }
+            GatewayError::KeysUnavailable => ErrorSource::Internal,
+        }
+    }
+
+    /// The detailed reason for logs (never sent to the client).
+    pub fn log_reason(&self) -> String {
+        self.to_string()
+    }
+
+    /// Builds the response. `id` is the JSON-RPC request id when known, so the
+    /// client can correlate the error with its request.
+    pub fn into_response(self, id: Option<&Id>) -> Response<GatewayBody> {
+        let (status, rpc, message): (StatusCode, Option<i64>, &str) = match &self {
+            GatewayError::NoRoute => (StatusCode::NOT_FOUND, None, "Not Found"),
+            GatewayError::MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, None, "Method Not Allowed")
+            }
+            GatewayError::Unauthenticated { .. } => (
+                StatusCode::UNAUTHORIZED,
+                Some(code::INVALID_REQUEST),
+                "Unauthorized",
+            ),
+            GatewayError::InsufficientScope { .. } => (
+                StatusCode::FORBIDDEN,
+                Some(code::INVALID_REQUEST),
+                "Insufficient scope",
+            ),
+            GatewayError::KeysUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some(code::INTERNAL_ERROR),
+                "Authentication temporarily unavailable",
+            ),
+            GatewayError::ForbiddenOrigin => (
+                StatusCode::FORBIDDEN,
+                Some(code::INVALID_REQUEST),
+                "Origin not allowed",
+            ),
+            GatewayError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Some(code::INVALID_REQUEST),
+                "Content-Type must be application/json",
+            ),
+            GatewayError::BodyTooLarge { .. } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Some(code::INVALID_REQUEST),
+                "Request body too large",
+            ),
+            GatewayError::BodyRead => (
+                StatusCode::BAD_REQUEST,
+                Some(code::INVALID_REQUEST),
+                "Request body unreadable",
+            ),
+            GatewayError::JsonRpc(e) => {
+                (StatusCode::BAD_REQUEST, Some(e.code()), jsonrpc_message(e))
+            }
+            GatewayError::HeaderMismatch(what) => {
+                (StatusCode::BAD_REQUEST, Some(code::HEADER_MISMATCH), *what)
+            }
+            GatewayError::UnsupportedProtocolVersion => (
+                StatusCode::BAD_REQUEST,
+                Some(code::UNSUPPORTED_PROTOCOL_VERSION),
+                "Unsupported protocol version",
+            ),
+            GatewayError::ResponseNotAllowed => (
+                StatusCode::BAD_REQUEST,
+                Some(code::INVALID_REQUEST),
+                "JSON-RPC responses are not accepted in this protocol version",
+            ),
+            GatewayError::UpstreamUnavailable => (
+                StatusCode::BAD_GATEWAY,
+                Some(code::INTERNAL_ERROR),
+                "Upstream unavailable",
+            ),
+            GatewayError::UpstreamTimeout => (
+                StatusCode::GATEWAY_TIMEOUT,
+                Some(code::INTERNAL_ERROR),
+                "Upstream timeout",
+            ),
+        };
+        let mut builder = Response::builder().status(status);
+        match &self {
+            GatewayError::Unauthenticated { challenge, .. }
+            | GatewayError::InsufficientScope { challenge } => {
+                builder = builder.header(WWW_AUTHENTICATE, challenge.clone());
+            }
+            GatewayError::MethodNotAllowed => {
+                builder = builder.header(ALLOW, HeaderValue::from_static("GET, POST, DELETE"));
+            }
+            _ => {}
+        }
+        let body = match rpc {
+            Some(c) => {
+                builder =
+                    builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                jsonrpc::to_bytes(&jsonrpc::error_object(id, c, message, None))
+            }
+            None => {
+                builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+                Bytes::from(message.to_string())
+            }
+        };
+        builder.body(full(body)).unwrap_or_else(|_| fallback())
+    }
+}
+
+/// A client-safe description of a JSON-RPC parse or shape failure.
+fn jsonrpc_message(e: &jsonrpc::Error) -> &'static str {
+    use jsonrpc::{ParseError, ShapeError};
+    match e {
+        jsonrpc::Error::Parse(ParseError::DuplicateKey { .. }) => {
+            "Parse error: duplicate object key"
+        }
+        jsonrpc::Error::Parse(ParseError::TooDeep) => "Parse error: nesting too deep",
+        jsonrpc::Error::Parse(_) => "Parse error: invalid JSON",
+        jsonrpc::Error::Shape(ShapeError::Batch) => {
+            "Invalid Request: JSON-RPC batches are not supported"
+        }
+        jsonrpc::Error::Shape(_) => "Invalid Request: not a JSON-RPC 2.0 message",
+    }
+}
+
+/// A bare 500, only reachable if a static header above were invalid.
+fn fallback() -> Response<GatewayBody> {
+    let mut r = Response::new(full(Bytes::from_static(b"internal error")));
+    *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    r
+}

@@ -1,1 +1,175 @@
-//! (under construction)
+//! The request pipeline for MCP endpoints.
+//!
+//! One request flows through explicit phases, in this order (pingora-style
+//! phases rather than a deep tower stack: each phase needs what the previous
+//! one produced, and the order *is* the security argument):
+//!
+//! 1. **route** — exact path match; RFC 9728 metadata served without auth;
+//! 2. **origin** — a browser `Origin` must be allow-listed (DNS rebinding);
+//! 3. **authenticate** — bearer JWT → [`Principal`] (401/403/503 otherwise);
+//! 4. **validate** — POST bodies: media type, size, strict JSON-RPC, era,
+//!    current-era header/body agreement;
+//! 5. **forward** — upstream request with the route's credential;
+//! 6. **relay** — status and headers cleaned, SSE relayed event by event.
+//!
+//! Invariant: a request rejected in phases 1–4 never reaches the upstream.
+
+mod authn;
+mod forward;
+mod inbound;
+pub mod route;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, ORIGIN};
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http_body::Body;
+
+use crate::auth::{Authenticator, Principal};
+use crate::body::{BoxError, GatewayBody, empty, full};
+use crate::config::{Config, Limits};
+use crate::error::GatewayError;
+use crate::proxy::HttpClient;
+use crate::shutdown::Shutdown;
+use route::RouteTable;
+
+pub use inbound::Inbound;
+
+/// Shared state of the MCP endpoints. Cheap to share behind `Arc`.
+pub struct Gateway {
+    routes: RouteTable,
+    auth: Arc<Authenticator>,
+    client: HttpClient,
+    limits: Limits,
+    allowed_origins: Vec<String>,
+    shutdown: Shutdown,
+}
+
+impl Gateway {
+    /// Builds the gateway from validated configuration and its runtime parts.
+    pub fn new(
+        config: &Config,
+        auth: Arc<Authenticator>,
+        client: HttpClient,
+        shutdown: Shutdown,
+    ) -> Gateway {
+        Gateway {
+            routes: RouteTable::new(config),
+            auth,
+            client,
+            limits: config.limits.clone(),
+            allowed_origins: config.allowed_origins.clone(),
+            shutdown,
+        }
+    }
+
+    /// Serves one request. Never fails: every error becomes a response.
+    pub async fn handle<B>(&self, request: Request<B>) -> Response<GatewayBody>
+    where
+        B: Body<Data = Bytes> + Send + Unpin + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let path = request.uri().path();
+        if let Some(doc) = self.routes.metadata_for(path) {
+            return metadata_response(doc.clone(), request.method());
+        }
+        let Some(route) = self.routes.find(path) else {
+            return GatewayError::NoRoute.into_response(None);
+        };
+        if !self.origin_allowed(request.headers().get(ORIGIN)) {
+            return GatewayError::ForbiddenOrigin.into_response(None);
+        }
+        let principal = match authn::authenticate(&self.auth, route, request.headers()).await {
+            Ok(p) => p,
+            Err(e) => return e.into_response(None),
+        };
+        let (parts, body) = request.into_parts();
+        let (forward_body, id) = match parts.method {
+            Method::POST => match inbound::read_post(&parts.headers, body, &self.limits).await {
+                Ok(inbound) => {
+                    log_accepted(&route.config.name, &principal, &inbound);
+                    let id = inbound.envelope.id().cloned();
+                    (full(inbound.bytes), id)
+                }
+                Err((e, envelope)) => {
+                    tracing::info!(route = %route.config.name, reason = %e.log_reason(), "request refused");
+                    return e.into_response(envelope.as_ref().and_then(|en| en.id()));
+                }
+            },
+            Method::GET | Method::DELETE => (empty(), None),
+            _ => return GatewayError::MethodNotAllowed.into_response(None),
+        };
+        let result = forward::forward(
+            &self.client,
+            &route.config,
+            &self.limits,
+            &self.shutdown,
+            parts.method,
+            &parts.uri,
+            parts.headers,
+            forward_body,
+        )
+        .await;
+        result.unwrap_or_else(|e| e.into_response(id.as_ref()))
+    }
+
+    fn origin_allowed(&self, origin: Option<&HeaderValue>) -> bool {
+        match origin {
+            None => true,
+            Some(o) => o
+                .to_str()
+                .is_ok_and(|o| self.allowed_origins.iter().any(|a| a == o)),
+        }
+    }
+}
+
+fn log_accepted(route: &str, principal: &Principal, inbound: &Inbound) {
+    tracing::debug!(
+        route,
+        sub = %principal.subject,
+        era = inbound.era.as_str(),
+        method = inbound.envelope.method().unwrap_or("(response)"),
+        "forwarding"
+    );
+}
+
+fn metadata_response(doc: Bytes, method: &Method) -> Response<GatewayBody> {
+    if method != Method::GET && method != Method::HEAD {
+        return GatewayError::MethodNotAllowed.into_response(None);
+    }
+    let mut r = Response::new(full(doc));
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("max-age=300"));
+    *r.status_mut() = StatusCode::OK;
+    r
+}
+
+/// The gateway as a `tower::Service`, for hyper and for layering.
+#[derive(Clone)]
+pub struct GatewayService(pub Arc<Gateway>);
+
+impl<B> tower::Service<Request<B>> for GatewayService
+where
+    B: Body<Data = Bytes> + Send + Unpin + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response<GatewayBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let gateway = self.0.clone();
+        Box::pin(async move { Ok(gateway.handle(request).await) })
+    }
+}

@@ -23,6 +23,8 @@
 //! | [`demo`] | the bundled example MCP server and the one-command demo |
 //! | [`devtoken`] | a local development token issuer (signing key, JWKS, token minting) |
 
+#![warn(unreachable_pub)]
+
 pub mod admin;
 pub mod app;
 pub mod auth;

@@ -6,6 +6,7 @@
 //! sources.
 
 pub mod era;
+
 pub mod headers;
 
 pub use era::Era;

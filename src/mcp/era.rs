@@ -65,7 +65,14 @@ mod tests {
 
     #[test]
     fn rejects_malformed_versions() {
-        for v in ["", "2026-7-28", "latest", "2026-07-28x", "2026/07/28", "２０２６-07-28"] {
+        for v in [
+            "",
+            "2026-7-28",
+            "latest",
+            "2026-07-28x",
+            "2026/07/28",
+            "２０２６-07-28",
+        ] {
             assert_eq!(Era::of_version(v), None, "{v:?}");
         }
     }

@@ -1,1 +1,205 @@
-//! (under construction)
+//! Current-era header/body agreement (`mcp-protocol.md` §3.1, §8.2 item 3).
+//!
+//! 2026-07-28 clients mirror the method and the target name into headers so
+//! load balancers can route without parsing bodies. The gateway parses bodies
+//! anyway and makes every decision from the body; these checks make sure the
+//! two agree, so nothing downstream of us can be steered by a header that
+//! names one thing while the body does another. A mismatch is
+//! `400` + `-32020` before anything is forwarded.
+
+use base64::Engine;
+use http::HeaderMap;
+use serde_json::Value;
+
+use super::{header, method};
+use crate::error::GatewayError;
+
+/// Checks `Mcp-Method`, `Mcp-Name` and the protocol version `_meta` against the body.
+///
+/// # Errors
+/// [`GatewayError::HeaderMismatch`] naming the disagreeing header.
+pub fn check_current(
+    headers: &HeaderMap,
+    header_version: &str,
+    body_method: Option<&str>,
+    params: Option<&Value>,
+) -> Result<(), GatewayError> {
+    let meta_version = params
+        .and_then(|p| p.get("_meta"))
+        .and_then(|m| m.get(super::meta::PROTOCOL_VERSION))
+        .and_then(Value::as_str);
+    if meta_version.is_some_and(|v| v != header_version) {
+        return Err(GatewayError::HeaderMismatch(
+            "MCP-Protocol-Version disagrees with _meta protocolVersion",
+        ));
+    }
+    let Some(m) = body_method else {
+        return Ok(());
+    };
+    match decoded(headers, header::METHOD)? {
+        Some(h) if h == m => {}
+        Some(_) => {
+            return Err(GatewayError::HeaderMismatch(
+                "Mcp-Method disagrees with the body",
+            ));
+        }
+        None => {
+            return Err(GatewayError::HeaderMismatch(
+                "Mcp-Method header is required",
+            ));
+        }
+    }
+    let expected = name_param(m).and_then(|field| params.and_then(|p| p.get(field)));
+    let got = decoded(headers, header::NAME)?;
+    match (expected, got) {
+        (None, None) => Ok(()),
+        (Some(Value::String(want)), Some(h)) if *want == h => Ok(()),
+        (Some(_), None) => Err(GatewayError::HeaderMismatch("Mcp-Name header is required")),
+        (None, Some(_)) => Err(GatewayError::HeaderMismatch(
+            "Mcp-Name given for a method without a name",
+        )),
+        _ => Err(GatewayError::HeaderMismatch(
+            "Mcp-Name disagrees with the body",
+        )),
+    }
+}
+
+/// Which `params` field `Mcp-Name` mirrors for a method.
+pub fn name_param(m: &str) -> Option<&'static str> {
+    match m {
+        method::TOOLS_CALL | method::PROMPTS_GET => Some("name"),
+        method::RESOURCES_READ => Some("uri"),
+        method::TASKS_GET | method::TASKS_UPDATE | method::TASKS_CANCEL => Some("taskId"),
+        _ => None,
+    }
+}
+
+/// A header's value with the `=?base64?…?=` sentinel decoded.
+///
+/// # Errors
+/// When the header repeats, is not visible ASCII, or the sentinel is malformed.
+pub fn decoded(headers: &HeaderMap, name: &str) -> Result<Option<String>, GatewayError> {
+    let mut values = headers.get_all(name).iter();
+    let Some(v) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(GatewayError::HeaderMismatch("mirrored header repeated"));
+    }
+    let text = v
+        .to_str()
+        .map_err(|_| GatewayError::HeaderMismatch("mirrored header is not ASCII"))?;
+    decode_sentinel(text).map(Some)
+}
+
+/// Decodes `=?base64?<b64>?=` to UTF-8; other values are returned as they are.
+///
+/// # Errors
+/// When the base64 or the UTF-8 inside it is malformed.
+pub fn decode_sentinel(text: &str) -> Result<String, GatewayError> {
+    match text
+        .strip_prefix("=?base64?")
+        .and_then(|t| t.strip_suffix("?="))
+    {
+        None => Ok(text.to_string()),
+        Some(b64) => base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .ok_or(GatewayError::HeaderMismatch(
+                "malformed base64 header value",
+            )),
+    }
+}
+
+/// Encodes a value for a mirrored header: plain when it is visible ASCII
+/// without leading/trailing space, otherwise the base64 sentinel.
+pub fn encode_sentinel(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value.bytes().all(|b| (0x20..0x7f).contains(&b))
+        && !value.starts_with(' ')
+        && !value.ends_with(' ')
+        && !value.starts_with("=?base64?");
+    if plain {
+        value.to_string()
+    } else {
+        format!(
+            "=?base64?{}?=",
+            base64::engine::general_purpose::STANDARD.encode(value)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+    use serde_json::json;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn matching_headers_pass() {
+        let p = json!({"name": "echo", "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28"}});
+        let h = headers(&[("mcp-method", "tools/call"), ("mcp-name", "echo")]);
+        assert!(check_current(&h, "2026-07-28", Some("tools/call"), Some(&p)).is_ok());
+    }
+
+    #[test]
+    fn every_disagreement_is_refused() {
+        let p = json!({"taskId": "abc"});
+        let cases: Vec<(HeaderMap, &str)> = vec![
+            (headers(&[("mcp-name", "abc")]), "tasks/get"),
+            (
+                headers(&[("mcp-method", "tasks/cancel"), ("mcp-name", "abc")]),
+                "tasks/get",
+            ),
+            (
+                headers(&[("mcp-method", "tasks/get"), ("mcp-name", "xyz")]),
+                "tasks/get",
+            ),
+            (headers(&[("mcp-method", "tasks/get")]), "tasks/get"),
+            (
+                headers(&[
+                    ("mcp-method", "tasks/get"),
+                    ("mcp-name", "abc"),
+                    ("mcp-name", "abc"),
+                ]),
+                "tasks/get",
+            ),
+            (
+                headers(&[("mcp-method", "tasks/get"), ("mcp-name", "=?base64?!!?=")]),
+                "tasks/get",
+            ),
+        ];
+        for (h, m) in cases {
+            assert!(
+                check_current(&h, "2026-07-28", Some(m), Some(&p)).is_err(),
+                "{h:?}"
+            );
+        }
+        let wrong_meta =
+            json!({"_meta": {"io.modelcontextprotocol/protocolVersion": "2025-11-25"}});
+        let h = headers(&[("mcp-method", "ping")]);
+        assert!(check_current(&h, "2026-07-28", Some("ping"), Some(&wrong_meta)).is_err());
+    }
+
+    #[test]
+    fn sentinel_round_trips_non_ascii() {
+        for v in ["plain-id", "tâche-ü", " lead", "=?base64?x?="] {
+            assert_eq!(decode_sentinel(&encode_sentinel(v)).unwrap(), v);
+        }
+        let p = json!({"name": "tâche"});
+        let h = headers(&[
+            ("mcp-method", "tools/call"),
+            ("mcp-name", &encode_sentinel("tâche")),
+        ]);
+        assert!(check_current(&h, "2026-07-28", Some("tools/call"), Some(&p)).is_ok());
+    }
+}

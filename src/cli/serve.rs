@@ -1,0 +1,157 @@
+//! `taskgate serve` and `taskgate check`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::{EXIT_CONFIG, EXIT_FAILURE, out, process_env};
+use crate::config::raw::{RawAuth, RawConfig, RawCredential, RawListen, RawRoute};
+use crate::config::{self, Config, ConfigErrors};
+
+/// Arguments of `serve`: a config file, or the sidecar flags.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// TOML config file (conflicts with the sidecar flags).
+    #[arg(long, short, conflicts_with_all = ["upstream", "issuer"])]
+    pub config: Option<PathBuf>,
+    /// Listen address.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Upstream MCP endpoint URL.
+    #[arg(long, requires = "issuer")]
+    pub upstream: Option<String>,
+    /// Client-facing path of the MCP endpoint.
+    #[arg(long, default_value = "/mcp")]
+    pub path: String,
+    /// Expected token issuer.
+    #[arg(long, requires = "upstream")]
+    pub issuer: Option<String>,
+    /// Accepted token audience (repeatable); defaults to the resource URI.
+    #[arg(long)]
+    pub audience: Vec<String>,
+    /// JWKS file.
+    #[arg(long, conflicts_with = "jwks_url")]
+    pub jwks_file: Option<PathBuf>,
+    /// JWKS URL (cached and refreshed).
+    #[arg(long)]
+    pub jwks_url: Option<String>,
+    /// Scope every caller must hold (repeatable).
+    #[arg(long = "required-scope")]
+    pub required_scopes: Vec<String>,
+    /// Environment variable holding the upstream `Authorization` value.
+    #[arg(long, conflicts_with = "upstream_credential_file")]
+    pub upstream_credential_env: Option<String>,
+    /// File holding the upstream `Authorization` value.
+    #[arg(long)]
+    pub upstream_credential_file: Option<PathBuf>,
+    /// Admin listen address (`/healthz`, `/readyz`).
+    #[arg(long)]
+    pub admin_listen: Option<String>,
+    /// Externally visible base URL (scheme://host[:port]).
+    #[arg(long)]
+    pub public_url: Option<String>,
+    /// TLS certificate chain (PEM).
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    /// The raw configuration the sidecar flags describe.
+    pub fn to_raw(&self) -> RawConfig {
+        let credential = match (
+            &self.upstream_credential_env,
+            &self.upstream_credential_file,
+        ) {
+            (None, None) => None,
+            (env, file) => Some(RawCredential {
+                header: None,
+                env: env.clone(),
+                file: file.clone(),
+            }),
+        };
+        RawConfig {
+            listen: RawListen {
+                address: self.listen.clone(),
+                public_url: self.public_url.clone(),
+                tls_cert: self.tls_cert.clone(),
+                tls_key: self.tls_key.clone(),
+                allowed_origins: Vec::new(),
+            },
+            admin: self
+                .admin_listen
+                .clone()
+                .map(|address| config::raw::RawAdmin { address }),
+            auth: RawAuth {
+                issuer: self.issuer.clone().unwrap_or_default(),
+                audiences: self.audience.clone(),
+                jwks_file: self.jwks_file.clone(),
+                jwks_url: self.jwks_url.clone(),
+                ..RawAuth::default()
+            },
+            routes: vec![RawRoute {
+                path: self.path.clone(),
+                upstream: self.upstream.clone().unwrap_or_default(),
+                credential,
+                required_scopes: self.required_scopes.clone(),
+                ..RawRoute::default()
+            }],
+            ..RawConfig::default()
+        }
+    }
+}
+
+fn load(args: &ServeArgs) -> Result<Config, ConfigErrors> {
+    match &args.config {
+        Some(path) => config::load_file(path, &process_env),
+        None if args.upstream.is_none() => Err(ConfigErrors(vec![
+            "give --config FILE, or --upstream URL --issuer ISS with --jwks-file or --jwks-url"
+                .into(),
+        ])),
+        None => config::from_raw(args.to_raw(), &process_env),
+    }
+}
+
+/// `taskgate serve`.
+pub(super) async fn serve(args: ServeArgs) -> ExitCode {
+    let config = match load(&args) {
+        Ok(c) => c,
+        Err(errors) => {
+            tracing::error!("invalid configuration:\n{errors}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    match crate::app::run(config, crate::shutdown::signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+/// `taskgate check`.
+pub(super) fn check(path: &Path) -> ExitCode {
+    match config::load_file(path, &process_env) {
+        Ok(c) => {
+            out(&format!(
+                "{}: ok ({} route(s), listening on {})",
+                path.display(),
+                c.routes.len(),
+                c.listen
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            out(&format!(
+                "{}: {} problem(s)\n{errors}",
+                path.display(),
+                errors.0.len()
+            ));
+            ExitCode::from(EXIT_CONFIG)
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! The configuration file as written (TOML), before validation.
+//!
+//! Every table denies unknown fields so a typo is an error, not a silently
+//! ignored setting. The command-line sidecar flags build this same structure,
+//! so both paths share one validator.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use super::secret::SecretSource;
+
+/// Top level of the file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// Client-facing listener.
+    pub listen: RawListen,
+    /// Admin listener.
+    #[serde(default)]
+    pub admin: Option<RawAdmin>,
+    /// Limits.
+    #[serde(default)]
+    pub limits: RawLimits,
+    /// Caller authentication.
+    pub auth: RawAuth,
+    /// TLS towards upstreams.
+    #[serde(default)]
+    pub upstream_tls: RawUpstreamTls,
+    /// MCP endpoints.
+    #[serde(default, rename = "route")]
+    pub routes: Vec<RawRoute>,
+}
+
+/// `[listen]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawListen {
+    /// `host:port`.
+    pub address: String,
+    /// Externally visible base URL.
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// PEM certificate chain.
+    #[serde(default)]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key.
+    #[serde(default)]
+    pub tls_key: Option<PathBuf>,
+    /// Allowed browser origins.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+}
+
+/// `[admin]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAdmin {
+    /// `host:port`.
+    pub address: String,
+}
+
+/// `[limits]`; every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    /// Bytes.
+    pub max_body_bytes: Option<usize>,
+    /// Levels.
+    pub max_json_depth: Option<usize>,
+    /// Bytes.
+    pub max_sse_event_bytes: Option<usize>,
+    /// Duration text.
+    pub upstream_timeout: Option<String>,
+    /// Duration text.
+    pub shutdown_grace: Option<String>,
+    /// Connections.
+    pub max_connections: Option<usize>,
+}
+
+/// `[auth]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuth {
+    /// Expected `iss`.
+    pub issuer: String,
+    /// Accepted `aud` values; defaults to every route's resource URI.
+    #[serde(default)]
+    pub audiences: Vec<String>,
+    /// JWKS file.
+    #[serde(default)]
+    pub jwks_file: Option<PathBuf>,
+    /// JWKS URL.
+    #[serde(default)]
+    pub jwks_url: Option<String>,
+    /// Duration text.
+    #[serde(default)]
+    pub jwks_refresh: Option<String>,
+    /// Duration text.
+    #[serde(default)]
+    pub jwks_min_refetch: Option<String>,
+    /// Allowed algorithms (`RS256`, `ES256`, `EdDSA`, `HS256`, ...).
+    #[serde(default)]
+    pub algorithms: Option<Vec<String>>,
+    /// Shared secret, required iff `HS256` is allowed.
+    #[serde(default)]
+    pub hs256_secret: Option<SecretSource>,
+    /// Duration text.
+    #[serde(default)]
+    pub leeway: Option<String>,
+    /// Verified-token cache size.
+    #[serde(default)]
+    pub cache_capacity: Option<usize>,
+    /// Claim names.
+    #[serde(default)]
+    pub claims: RawClaims,
+}
+
+/// `[auth.claims]`: dotted claim paths.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClaims {
+    /// Tenant claim path; `""` disables tenant mapping.
+    pub tenant: Option<String>,
+    /// Client claim paths, first present wins.
+    pub client: Option<Vec<String>>,
+    /// Scope claim paths, first present wins.
+    pub scope: Option<Vec<String>>,
+}
+
+/// `[upstream_tls]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUpstreamTls {
+    /// PEM bundle replacing the platform roots.
+    pub ca_bundle: Option<PathBuf>,
+}
+
+/// `[[route]]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRoute {
+    /// Stable name; defaults to the path.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Client-facing path.
+    pub path: String,
+    /// Upstream URL.
+    pub upstream: String,
+    /// Upstream credential.
+    #[serde(default)]
+    pub credential: Option<RawCredential>,
+    /// Required scopes.
+    #[serde(default)]
+    pub required_scopes: Vec<String>,
+    /// Canonical resource URI; defaults to public_url + path.
+    #[serde(default)]
+    pub resource: Option<String>,
+}
+
+/// `credential = { header = "authorization", env = "UPSTREAM_TOKEN" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCredential {
+    /// Header name (default `authorization`).
+    #[serde(default)]
+    pub header: Option<String>,
+    /// File holding the header value.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+    /// Environment variable holding the header value.
+    #[serde(default)]
+    pub env: Option<String>,
+}

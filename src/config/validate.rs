@@ -1,0 +1,384 @@
+//! Raw configuration → [`Config`], gathering every error before failing.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use http::{HeaderName, Uri};
+
+use super::raw::{RawAuth, RawConfig, RawCredential, RawLimits, RawRoute};
+use super::secret::{EnvLookup, Secret, SecretSource};
+use super::{Config, Credential, Limits, RouteConfig, TlsFiles, duration};
+use crate::auth::{AuthConfig, ClaimMapping, ClaimPath, JwksSource};
+
+/// Every problem found in a configuration.
+#[derive(Debug, Default)]
+pub struct ConfigErrors(pub Vec<String>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "- {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// Reads and validates a TOML file.
+///
+/// # Errors
+/// All problems found, including the TOML syntax error if any.
+pub fn load_file(path: &Path, env: EnvLookup<'_>) -> Result<Config, ConfigErrors> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigErrors(vec![format!("{}: {e}", path.display())]))?;
+    let raw: RawConfig = toml::from_str(&text)
+        .map_err(|e| ConfigErrors(vec![format!("{}: {e}", path.display())]))?;
+    from_raw(raw, env)
+}
+
+/// Validates a raw configuration.
+///
+/// # Errors
+/// All problems found.
+pub fn from_raw(raw: RawConfig, env: EnvLookup<'_>) -> Result<Config, ConfigErrors> {
+    let mut errs = Vec::new();
+    let listen = parse_addr("listen.address", &raw.listen.address, &mut errs);
+    let tls = match (&raw.listen.tls_cert, &raw.listen.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        (None, None) => None,
+        _ => {
+            errs.push("listen: tls_cert and tls_key must be given together".into());
+            None
+        }
+    };
+    let public_url = public_url(&raw, listen, tls.is_some(), &mut errs);
+    let admin = raw
+        .admin
+        .as_ref()
+        .and_then(|a| parse_addr("admin.address", &a.address, &mut errs));
+    let limits = limits(&raw.limits, &mut errs);
+    let routes = routes(&raw.routes, &public_url, env, &mut errs);
+    let auth = auth(&raw.auth, &routes, env, &mut errs);
+    match (errs.is_empty(), listen, auth) {
+        (true, Some(listen), Some(auth)) => Ok(Config {
+            listen,
+            tls,
+            public_url_derived: raw.listen.public_url.is_none(),
+            public_url,
+            admin,
+            allowed_origins: raw.listen.allowed_origins,
+            limits,
+            auth,
+            upstream_ca_bundle: raw.upstream_tls.ca_bundle,
+            routes,
+        }),
+        _ => Err(ConfigErrors(errs)),
+    }
+}
+
+fn parse_addr(field: &str, text: &str, errs: &mut Vec<String>) -> Option<SocketAddr> {
+    match SocketAddr::from_str(text) {
+        Ok(a) => Some(a),
+        Err(_) => {
+            errs.push(format!("{field}: {text:?} is not an ip:port address"));
+            None
+        }
+    }
+}
+
+fn public_url(
+    raw: &RawConfig,
+    listen: Option<SocketAddr>,
+    tls: bool,
+    errs: &mut Vec<String>,
+) -> String {
+    if let Some(url) = &raw.listen.public_url {
+        match Uri::from_str(url) {
+            Ok(u) if u.scheme().is_some() && u.host().is_some() && u.path() == "/" && !url.ends_with('/') => {
+                return url.clone();
+            }
+            _ => errs.push(format!(
+                "listen.public_url: {url:?} must be scheme://host[:port] with no path or trailing slash"
+            )),
+        }
+    }
+    let scheme = if tls { "https" } else { "http" };
+    match listen {
+        Some(a) => format!("{scheme}://{a}"),
+        None => String::new(),
+    }
+}
+
+fn dur(field: &str, text: &Option<String>, default: Duration, errs: &mut Vec<String>) -> Duration {
+    match text {
+        None => default,
+        Some(t) => duration::parse(t).unwrap_or_else(|e| {
+            errs.push(format!("{field}: {e}"));
+            default
+        }),
+    }
+}
+
+fn limits(raw: &RawLimits, errs: &mut Vec<String>) -> Limits {
+    let d = Limits::default();
+    let l = Limits {
+        max_body_bytes: raw.max_body_bytes.unwrap_or(d.max_body_bytes),
+        max_json_depth: raw.max_json_depth.unwrap_or(d.max_json_depth),
+        max_sse_event_bytes: raw.max_sse_event_bytes.unwrap_or(d.max_sse_event_bytes),
+        upstream_timeout: dur(
+            "limits.upstream_timeout",
+            &raw.upstream_timeout,
+            d.upstream_timeout,
+            errs,
+        ),
+        shutdown_grace: dur(
+            "limits.shutdown_grace",
+            &raw.shutdown_grace,
+            d.shutdown_grace,
+            errs,
+        ),
+        max_connections: raw.max_connections.unwrap_or(d.max_connections),
+    };
+    for (name, v) in [
+        ("max_body_bytes", l.max_body_bytes),
+        ("max_json_depth", l.max_json_depth),
+        ("max_sse_event_bytes", l.max_sse_event_bytes),
+        ("max_connections", l.max_connections),
+    ] {
+        if v == 0 {
+            errs.push(format!("limits.{name} must be greater than zero"));
+        }
+    }
+    l
+}
+
+fn routes(
+    raw: &[RawRoute],
+    public_url: &str,
+    env: EnvLookup<'_>,
+    errs: &mut Vec<String>,
+) -> Vec<RouteConfig> {
+    if raw.is_empty() {
+        errs.push("at least one [[route]] is required".into());
+    }
+    let mut out: Vec<RouteConfig> = Vec::new();
+    for (i, r) in raw.iter().enumerate() {
+        let at = format!("route[{i}]");
+        if !r.path.starts_with('/')
+            || r.path.contains(['?', '#'])
+            || r.path.starts_with("/.well-known/")
+        {
+            errs.push(format!(
+                "{at}.path: {:?} must start with / and not be under /.well-known/",
+                r.path
+            ));
+        }
+        if out.iter().any(|o| o.path == r.path) {
+            errs.push(format!("{at}.path: {:?} is used by another route", r.path));
+        }
+        let name = r.name.clone().unwrap_or_else(|| r.path.clone());
+        if out.iter().any(|o| o.name == name) {
+            errs.push(format!("{at}.name: {name:?} is used by another route"));
+        }
+        let upstream = match Uri::from_str(&r.upstream) {
+            Ok(u) if matches!(u.scheme_str(), Some("http" | "https")) && u.host().is_some() => {
+                Some(u)
+            }
+            _ => {
+                errs.push(format!(
+                    "{at}.upstream: {:?} must be an http(s) URL",
+                    r.upstream
+                ));
+                None
+            }
+        };
+        let credential = r
+            .credential
+            .as_ref()
+            .and_then(|c| credential(&at, c, env, errs));
+        let resource = r
+            .resource
+            .clone()
+            .unwrap_or_else(|| format!("{public_url}{}", r.path));
+        if let Some(u) = upstream {
+            out.push(RouteConfig {
+                name,
+                path: r.path.clone(),
+                upstream: u,
+                credential,
+                required_scopes: r.required_scopes.clone(),
+                resource,
+            });
+        }
+    }
+    out
+}
+
+fn credential(
+    at: &str,
+    c: &RawCredential,
+    env: EnvLookup<'_>,
+    errs: &mut Vec<String>,
+) -> Option<Credential> {
+    let header = match HeaderName::from_str(c.header.as_deref().unwrap_or("authorization")) {
+        Ok(h) => h,
+        Err(_) => {
+            errs.push(format!("{at}.credential.header: not a valid header name"));
+            return None;
+        }
+    };
+    let source = match (&c.file, &c.env) {
+        (Some(f), None) => SecretSource::File(f.clone()),
+        (None, Some(e)) => SecretSource::Env(e.clone()),
+        _ => {
+            errs.push(format!("{at}.credential: give exactly one of file or env"));
+            return None;
+        }
+    };
+    let loaded = Secret::load(&source, env).and_then(|s| s.to_header_value().map(|_| s));
+    match loaded {
+        Ok(value) => Some(Credential { header, value }),
+        Err(e) => {
+            errs.push(format!("{at}.credential: {e}"));
+            None
+        }
+    }
+}
+
+fn auth(
+    raw: &RawAuth,
+    routes: &[RouteConfig],
+    env: EnvLookup<'_>,
+    errs: &mut Vec<String>,
+) -> Option<AuthConfig> {
+    let before = errs.len();
+    if raw.issuer.is_empty() {
+        errs.push("auth.issuer is required".into());
+    }
+    let jwks = match (&raw.jwks_file, &raw.jwks_url) {
+        (Some(f), None) => Some(JwksSource::File(f.clone())),
+        (None, Some(u)) => match Uri::from_str(u) {
+            Ok(url) if matches!(url.scheme_str(), Some("http" | "https")) => {
+                Some(JwksSource::Url {
+                    url,
+                    refresh_interval: dur(
+                        "auth.jwks_refresh",
+                        &raw.jwks_refresh,
+                        Duration::from_secs(300),
+                        errs,
+                    ),
+                    min_refetch_interval: dur(
+                        "auth.jwks_min_refetch",
+                        &raw.jwks_min_refetch,
+                        Duration::from_secs(30),
+                        errs,
+                    ),
+                })
+            }
+            _ => {
+                errs.push(format!("auth.jwks_url: {u:?} must be an http(s) URL"));
+                None
+            }
+        },
+        _ => {
+            errs.push("auth: give exactly one of jwks_file or jwks_url".into());
+            None
+        }
+    };
+    let algorithms = algorithms(raw.algorithms.as_deref(), errs);
+    let has_hs = algorithms.contains(&jsonwebtoken::Algorithm::HS256);
+    let hs256_secret = match (&raw.hs256_secret, has_hs) {
+        (Some(src), true) => Secret::load(src, env)
+            .map(|s| s.expose().to_vec())
+            .map_err(|e| errs.push(format!("auth.hs256_secret: {e}")))
+            .ok(),
+        (None, true) => {
+            errs.push("auth: HS256 is allowed but auth.hs256_secret is not set".into());
+            None
+        }
+        (Some(_), false) => {
+            errs.push("auth.hs256_secret is set but HS256 is not in auth.algorithms".into());
+            None
+        }
+        (None, false) => None,
+    };
+    let audiences = if raw.audiences.is_empty() {
+        routes.iter().map(|r| r.resource.clone()).collect()
+    } else {
+        raw.audiences.clone()
+    };
+    let claims = claims(raw, errs);
+    let config = AuthConfig {
+        issuer: raw.issuer.clone(),
+        audiences,
+        jwks: jwks?,
+        algorithms,
+        hs256_secret,
+        leeway: dur("auth.leeway", &raw.leeway, Duration::from_secs(30), errs),
+        claims,
+        cache_capacity: raw.cache_capacity.unwrap_or(10_000),
+    };
+    (errs.len() == before).then_some(config)
+}
+
+fn algorithms(raw: Option<&[String]>, errs: &mut Vec<String>) -> Vec<jsonwebtoken::Algorithm> {
+    use jsonwebtoken::Algorithm as A;
+    let Some(names) = raw else {
+        return vec![A::RS256, A::ES256, A::EdDSA];
+    };
+    let mut out = Vec::new();
+    for n in names {
+        match A::from_str(n) {
+            Ok(A::HS384 | A::HS512) => errs.push(format!(
+                "auth.algorithms: {n} is not supported; only HS256 among HMAC algorithms"
+            )),
+            Ok(a) => out.push(a),
+            Err(_) => errs.push(format!("auth.algorithms: unknown algorithm {n:?}")),
+        }
+    }
+    if out.is_empty() {
+        errs.push("auth.algorithms must name at least one algorithm".into());
+    }
+    out
+}
+
+fn claims(raw: &RawAuth, errs: &mut Vec<String>) -> ClaimMapping {
+    let d = ClaimMapping::default();
+    let mut path = |field: &str, text: &str| match ClaimPath::from_str(text) {
+        Ok(p) => Some(p),
+        Err(_) => {
+            errs.push(format!(
+                "auth.claims.{field}: {text:?} is not a claim path like tid or org.id"
+            ));
+            None
+        }
+    };
+    let tenant = match raw.claims.tenant.as_deref() {
+        None => d.tenant,
+        Some("") => None,
+        Some(t) => path("tenant", t),
+    };
+    let client = match &raw.claims.client {
+        None => d.client,
+        Some(list) => list.iter().filter_map(|t| path("client", t)).collect(),
+    };
+    let scope = match &raw.claims.scope {
+        None => d.scope,
+        Some(list) => list.iter().filter_map(|t| path("scope", t)).collect(),
+    };
+    ClaimMapping {
+        tenant,
+        client,
+        scope,
+    }
+}

@@ -1,0 +1,95 @@
+//! Forwarding to the upstream and relaying its answer.
+//!
+//! Invariants: the upstream request carries the route's credential and never
+//! the client's; the upstream's status code reaches the client unchanged (a
+//! legacy `404` for an expired session must stay a `404` so clients
+//! re-initialize); `text/event-stream` answers are relayed event by event as
+//! they arrive, and dropping the client's response (a disconnect) drops the
+//! upstream body, which closes the upstream stream.
+
+use http::header::CONTENT_TYPE;
+use http::{HeaderMap, Method, Request, Response, Uri};
+
+use crate::body::{GatewayBody, boxed, until_cancelled};
+use crate::config::{Limits, RouteConfig};
+use crate::error::GatewayError;
+use crate::proxy::{HttpClient, headers};
+use crate::shutdown::Shutdown;
+use crate::sse::RelayBody;
+
+/// Sends one request upstream and relays the response.
+///
+/// # Errors
+/// `UpstreamUnavailable` / `UpstreamTimeout` when no response head arrives.
+pub(super) async fn forward(
+    client: &HttpClient,
+    route: &RouteConfig,
+    limits: &Limits,
+    shutdown: &Shutdown,
+    method: Method,
+    client_uri: &Uri,
+    mut headers_in: HeaderMap,
+    body: GatewayBody,
+) -> Result<Response<GatewayBody>, GatewayError> {
+    headers::to_upstream(&mut headers_in, route.credential.as_ref());
+    let uri = upstream_uri(&route.upstream, client_uri);
+    let mut request = Request::new(body);
+    *request.method_mut() = method;
+    *request.uri_mut() = uri;
+    *request.headers_mut() = headers_in;
+    let response = tokio::time::timeout(limits.upstream_timeout, client.request(request))
+        .await
+        .map_err(|_| GatewayError::UpstreamTimeout)?
+        .map_err(|e| {
+            tracing::warn!(route = %route.name, error = %e, "upstream request failed");
+            GatewayError::UpstreamUnavailable
+        })?;
+    let (mut parts, incoming) = response.into_parts();
+    headers::to_client(&mut parts.headers);
+    let body = if is_event_stream(&parts.headers) {
+        let relay = RelayBody::passthrough(incoming, limits.max_sse_event_bytes);
+        until_cancelled(boxed(relay), shutdown.token().clone())
+    } else {
+        boxed(incoming)
+    };
+    Ok(Response::from_parts(parts, body))
+}
+
+/// The upstream URL, carrying the client's query string when the upstream
+/// URL has none of its own.
+fn upstream_uri(upstream: &Uri, client: &Uri) -> Uri {
+    match (upstream.query(), client.query()) {
+        (None, Some(q)) => {
+            let pq = format!("{}?{q}", upstream.path());
+            let mut parts = upstream.clone().into_parts();
+            parts.path_and_query = pq.parse().ok();
+            Uri::from_parts(parts).unwrap_or_else(|_| upstream.clone())
+        }
+        _ => upstream.clone(),
+    }
+}
+
+fn is_event_stream(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("text/event-stream")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_is_carried_unless_upstream_has_its_own() {
+        let up: Uri = "http://u:1/mcp".parse().unwrap();
+        let c: Uri = "/mcp?a=1".parse().unwrap();
+        assert_eq!(upstream_uri(&up, &c).to_string(), "http://u:1/mcp?a=1");
+        let up_q: Uri = "http://u:1/mcp?k=v".parse().unwrap();
+        assert_eq!(upstream_uri(&up_q, &c).to_string(), "http://u:1/mcp?k=v");
+    }
+}

@@ -1,0 +1,117 @@
+//! Validation of a client's POST before anything is forwarded: media type,
+//! size, strict JSON-RPC parsing, protocol era, and current-era header/body
+//! agreement.
+//!
+//! Invariant: the bytes forwarded upstream are exactly the bytes validated
+//! here (no re-serialization unless a later phase must rewrite), so the
+//! upstream can never see a message the gateway did not check.
+
+use bytes::Bytes;
+use http::HeaderMap;
+use http::header::CONTENT_TYPE;
+use http_body::Body;
+
+use crate::body::{BoxError, ReadError, read_limited};
+use crate::config::Limits;
+use crate::error::GatewayError;
+use crate::jsonrpc::{Envelope, Limits as JsonLimits, Message};
+use crate::mcp::{Era, header, headers as mcp_headers, meta};
+
+/// A validated client message.
+#[derive(Debug)]
+pub struct Inbound {
+    /// The raw body, forwarded as is.
+    pub bytes: Bytes,
+    /// The parsed message.
+    pub envelope: Envelope,
+    /// The protocol era of this request.
+    pub era: Era,
+}
+
+/// Validates a POST body.
+///
+/// # Errors
+/// The [`GatewayError`] the client gets; the upstream is not contacted.
+pub(super) async fn read_post<B>(
+    headers: &HeaderMap,
+    body: B,
+    limits: &Limits,
+) -> Result<Inbound, (GatewayError, Option<Envelope>)>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+{
+    if !is_json(headers) {
+        return Err((GatewayError::UnsupportedMediaType, None));
+    }
+    let bytes = read_limited(body, limits.max_body_bytes)
+        .await
+        .map_err(|e| match e {
+            ReadError::TooLarge { limit } => (GatewayError::BodyTooLarge { limit }, None),
+            ReadError::Stream(_) => (GatewayError::BodyRead, None),
+        })?;
+    let json_limits = JsonLimits {
+        max_depth: limits.max_json_depth,
+    };
+    let envelope =
+        Envelope::parse(&bytes, &json_limits).map_err(|e| (GatewayError::JsonRpc(e), None))?;
+    match era_of(headers, &envelope) {
+        Ok(era) => Ok(Inbound {
+            bytes,
+            envelope,
+            era,
+        }),
+        Err(e) => Err((e, Some(envelope))),
+    }
+}
+
+/// `application/json`, with or without parameters, case-insensitive.
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Decides the era from the negotiated version and enforces the current
+/// era's header rules.
+fn era_of(headers: &HeaderMap, envelope: &Envelope) -> Result<Era, GatewayError> {
+    let meta_version = envelope
+        .params()
+        .and_then(|p| p.get("_meta"))
+        .and_then(|m| m.get(meta::PROTOCOL_VERSION))
+        .and_then(|v| v.as_str());
+    let header_version = match headers.get(header::PROTOCOL_VERSION) {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| GatewayError::UnsupportedProtocolVersion)?,
+        ),
+    };
+    let era = match (header_version, meta_version) {
+        (Some(h), _) => Era::of_version(h).ok_or(GatewayError::UnsupportedProtocolVersion)?,
+        // A current-era body without the header the current era requires.
+        (None, Some(m)) if Era::of_version(m) == Some(Era::Current) => {
+            return Err(GatewayError::HeaderMismatch(
+                "MCP-Protocol-Version header is required",
+            ));
+        }
+        // Legacy: initialize, or a 2025-03-26 client that sends no header.
+        (None, _) => Era::Legacy,
+    };
+    if era == Era::Current {
+        if matches!(envelope.message(), Message::Response { .. }) {
+            return Err(GatewayError::ResponseNotAllowed);
+        }
+        let version = header_version.unwrap_or_default();
+        mcp_headers::check_current(headers, version, envelope.method(), envelope.params())?;
+    } else if let (Some(h), Some(m)) = (header_version, meta_version) {
+        if h != m {
+            return Err(GatewayError::HeaderMismatch(
+                "MCP-Protocol-Version disagrees with _meta protocolVersion",
+            ));
+        }
+    }
+    Ok(era)
+}

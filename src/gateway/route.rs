@@ -1,0 +1,102 @@
+//! The route table: which upstream serves a client path, and each route's
+//! precomputed OAuth artefacts (RFC 9728 metadata document and
+//! `WWW-Authenticate` challenges).
+//!
+//! Everything derivable from configuration is computed once at start, so the
+//! request path only looks things up.
+
+use bytes::Bytes;
+use http::HeaderValue;
+use serde_json::json;
+
+use crate::config::{Config, RouteConfig};
+
+/// Well-known path prefix for Protected Resource Metadata (RFC 9728 §3).
+pub const PRM_PREFIX: &str = "/.well-known/oauth-protected-resource";
+
+/// One route, ready to serve.
+#[derive(Debug)]
+pub struct Route {
+    /// The configuration it came from.
+    pub config: RouteConfig,
+    /// The RFC 9728 metadata document.
+    pub metadata: Bytes,
+    /// Challenge for a missing token.
+    pub challenge_missing: HeaderValue,
+    /// Challenge for an invalid token.
+    pub challenge_invalid: HeaderValue,
+    /// Challenge for an expired token (lets clients refresh rather than re-authorize).
+    pub challenge_expired: HeaderValue,
+    /// Challenge for a token without the required scopes.
+    pub challenge_scope: HeaderValue,
+}
+
+/// All routes, looked up by exact path.
+#[derive(Debug)]
+pub struct RouteTable {
+    routes: Vec<Route>,
+}
+
+impl RouteTable {
+    /// Builds the table from validated configuration.
+    pub fn new(config: &Config) -> RouteTable {
+        let routes = config
+            .routes
+            .iter()
+            .map(|r| build(r, &config.public_url, &config.auth.issuer))
+            .collect();
+        RouteTable { routes }
+    }
+
+    /// The route serving `path`.
+    pub fn find(&self, path: &str) -> Option<&Route> {
+        self.routes.iter().find(|r| r.config.path == path)
+    }
+
+    /// The metadata document served at `path`, if `path` is a PRM well-known
+    /// path: path-suffixed for each route, and the root one for the first.
+    pub fn metadata_for(&self, path: &str) -> Option<&Bytes> {
+        let suffix = path.strip_prefix(PRM_PREFIX)?;
+        if suffix.is_empty() || suffix == "/" {
+            return self.routes.first().map(|r| &r.metadata);
+        }
+        self.find(suffix).map(|r| &r.metadata)
+    }
+}
+
+fn build(config: &RouteConfig, public_url: &str, issuer: &str) -> Route {
+    let metadata_url = format!("{public_url}{PRM_PREFIX}{}", config.path);
+    let mut doc = json!({
+        "resource": config.resource,
+        "authorization_servers": [issuer],
+        "bearer_methods_supported": ["header"],
+    });
+    if !config.required_scopes.is_empty() {
+        doc["scopes_supported"] = json!(config.required_scopes);
+    }
+    let scope = config.required_scopes.join(" ");
+    let scope_param = if scope.is_empty() {
+        String::new()
+    } else {
+        format!(", scope=\"{scope}\"")
+    };
+    let base = format!("Bearer resource_metadata=\"{metadata_url}\"{scope_param}");
+    let challenge = |text: String| {
+        HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
+    };
+    Route {
+        metadata: Bytes::from(doc.to_string()),
+        challenge_missing: challenge(base.clone()),
+        challenge_invalid: challenge(format!(
+            "{base}, error=\"invalid_token\", error_description=\"The access token is invalid\""
+        )),
+        challenge_expired: challenge(format!(
+            "{base}, error=\"invalid_token\", error_description=\"The access token expired\""
+        )),
+        challenge_scope: challenge(format!(
+            "Bearer error=\"insufficient_scope\", scope=\"{scope}\", resource_metadata=\"{metadata_url}\", \
+             error_description=\"The access token lacks required scopes\""
+        )),
+        config: config.clone(),
+    }
+}

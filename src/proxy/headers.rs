@@ -1,0 +1,117 @@
+//! Header hygiene between client and upstream.
+//!
+//! Invariants kept here:
+//! - the client's `Authorization` (and `Proxy-Authorization`, `Cookie`) never
+//!   reach the upstream; the route's configured credential is added instead;
+//! - hop-by-hop headers (RFC 9110 §7.6.1), including any named in
+//!   `Connection`, are removed in both directions;
+//! - everything else, notably `Mcp-*`, `Accept`, `Last-Event-ID` and
+//!   `MCP-Protocol-Version`, passes through untouched (intermediaries must
+//!   forward `Mcp-Param-*` they do not recognise).
+
+use http::header::{self, HeaderMap, HeaderName};
+
+use crate::config::Credential;
+
+/// Headers that are meaningful only for one connection.
+const HOP_BY_HOP: [HeaderName; 8] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+];
+
+/// Client credentials that must never be forwarded upstream.
+const CLIENT_CREDENTIALS: [HeaderName; 2] = [header::AUTHORIZATION, header::COOKIE];
+
+/// Removes hop-by-hop headers, including those listed in `Connection`.
+pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    let listed: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect();
+    for name in listed.iter().chain(HOP_BY_HOP.iter()) {
+        headers.remove(name);
+    }
+    // `Proxy-Connection` is non-standard but still sent by some clients.
+    headers.remove("proxy-connection");
+}
+
+/// Turns the client's request headers into the upstream's.
+pub fn to_upstream(headers: &mut HeaderMap, credential: Option<&Credential>) {
+    strip_hop_by_hop(headers);
+    for name in CLIENT_CREDENTIALS {
+        headers.remove(name);
+    }
+    headers.remove(header::HOST);
+    // Re-framed by hyper from the body we send.
+    headers.remove(header::CONTENT_LENGTH);
+    if let Some(c) = credential {
+        if let Ok(value) = c.value.to_header_value() {
+            headers.insert(c.header.clone(), value);
+        }
+    }
+}
+
+/// Turns the upstream's response headers into the client's.
+pub fn to_client(headers: &mut HeaderMap) {
+    strip_hop_by_hop(headers);
+    // The upstream's own auth challenges describe its credential, not ours.
+    headers.remove(header::WWW_AUTHENTICATE);
+    headers.remove(header::SET_COOKIE);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secret;
+    use crate::config::secret::SecretSource;
+    use http::HeaderValue;
+
+    #[test]
+    fn client_token_and_hop_by_hop_never_go_upstream() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer client"),
+        );
+        h.insert(
+            header::CONNECTION,
+            HeaderValue::from_static("close, x-secret-hop"),
+        );
+        h.insert("x-secret-hop", HeaderValue::from_static("1"));
+        h.insert("keep-alive", HeaderValue::from_static("timeout=5"));
+        h.insert("mcp-session-id", HeaderValue::from_static("abc"));
+        h.insert("mcp-param-region", HeaderValue::from_static("eu"));
+        let env = |_: &str| Some("Bearer upstream".to_string());
+        let cred = Credential {
+            header: header::AUTHORIZATION,
+            value: Secret::load(&SecretSource::Env("X".into()), &env).unwrap(),
+        };
+        to_upstream(&mut h, Some(&cred));
+        assert_eq!(h.get(header::AUTHORIZATION).unwrap(), "Bearer upstream");
+        assert!(h.get("x-secret-hop").is_none());
+        assert!(h.get(header::CONNECTION).is_none());
+        assert!(h.get("keep-alive").is_none());
+        assert_eq!(h.get("mcp-session-id").unwrap(), "abc");
+        assert_eq!(h.get("mcp-param-region").unwrap(), "eu");
+    }
+
+    #[test]
+    fn without_credential_no_authorization_is_sent() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer client"),
+        );
+        to_upstream(&mut h, None);
+        assert!(h.get(header::AUTHORIZATION).is_none());
+    }
+}

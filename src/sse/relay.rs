@@ -1,0 +1,185 @@
+//! [`RelayBody`]: relays an upstream SSE body to the client event by event,
+//! passing each event through an [`EventMap`] hook.
+//!
+//! Invariants:
+//! - Output is yielded as soon as the chunks polled so far hold at least one
+//!   complete item; the body never waits for more upstream data while it has
+//!   something to send, and never buffers the whole stream.
+//! - Dropping the relay drops the upstream body, which is how a client
+//!   disconnect closes (and, in the modern era, cancels) the upstream stream.
+//!   The upstream body is also dropped as soon as it ends or fails.
+//! - A parse error ends the body with an error (the client connection is then
+//!   reset) once the complete events before the error have been yielded.
+
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use bytes::{Bytes, BytesMut};
+use http_body::{Body, Frame};
+
+use super::{Error, Event, Item, Parser, encode};
+use crate::body::BoxError;
+
+/// The per-event hook of a [`RelayBody`]: rewrite an event, or drop it by
+/// returning `None`. Comments never reach the hook; they pass unchanged.
+pub trait EventMap: Send + 'static {
+    /// Maps one upstream event to the event sent to the client.
+    fn map(&mut self, event: Event) -> Option<Event>;
+}
+
+impl<F> EventMap for F
+where
+    F: FnMut(Event) -> Option<Event> + Send + 'static,
+{
+    fn map(&mut self, event: Event) -> Option<Event> {
+        self(event)
+    }
+}
+
+/// The identity [`EventMap`]: every event passes unchanged.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Identity;
+
+impl EventMap for Identity {
+    fn map(&mut self, event: Event) -> Option<Event> {
+        Some(event)
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// An SSE body that parses `inner` incrementally, maps each event, and
+    /// re-encodes it (see [`super::encode`] for the normalized wire form).
+    ///
+    /// Trailers from the upstream are dropped: SSE carries none that matter.
+    pub struct RelayBody<B, M> {
+        // `None` once the upstream ended or failed (dropped early).
+        #[pin]
+        inner: Option<B>,
+        parser: Parser,
+        map: M,
+        // Encoded output not yet yielded.
+        out: BytesMut,
+        // A parse error, sent once the events before it have been yielded.
+        failed: Option<Error>,
+        // Nothing more will be yielded.
+        done: bool,
+    }
+}
+
+// === impl RelayBody ===
+
+impl<B, M> RelayBody<B, M>
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+    M: EventMap,
+{
+    /// Relays `inner` through `map`, refusing events over `max_event_bytes`.
+    pub fn new(inner: B, map: M, max_event_bytes: usize) -> Self {
+        Self {
+            inner: Some(inner),
+            parser: Parser::new(max_event_bytes),
+            map,
+            out: BytesMut::new(),
+            failed: None,
+            done: false,
+        }
+    }
+}
+
+impl<B> RelayBody<B, Identity>
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    /// Relays `inner` unchanged (re-framed event by event, still bounded by
+    /// `max_event_bytes`).
+    pub fn passthrough(inner: B, max_event_bytes: usize) -> Self {
+        Self::new(inner, Identity, max_event_bytes)
+    }
+}
+
+impl<B, M> Body for RelayBody<B, M>
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+    M: EventMap,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let mut this = self.project();
+        loop {
+            if *this.done {
+                return Poll::Ready(None);
+            }
+            if this.failed.is_none() {
+                let at_end = this.inner.is_none();
+                if let Err(err) = drain(this.parser, this.map, this.out, at_end) {
+                    // Stop reading upstream now; send what came before first.
+                    *this.failed = Some(err);
+                    this.inner.set(None);
+                }
+            }
+            if this.out.is_empty() {
+                if let Some(err) = this.failed.take() {
+                    *this.done = true;
+                    return Poll::Ready(Some(Err(Box::new(err))));
+                }
+            } else {
+                return Poll::Ready(Some(Ok(Frame::data(this.out.split().freeze()))));
+            }
+            let Some(inner) = this.inner.as_mut().as_pin_mut() else {
+                *this.done = true;
+                return Poll::Ready(None);
+            };
+            match ready!(inner.poll_frame(cx)) {
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        this.parser.push(&data);
+                    }
+                }
+                Some(Err(err)) => {
+                    *this.done = true;
+                    this.inner.set(None);
+                    return Poll::Ready(Some(Err(err.into())));
+                }
+                None => this.inner.set(None),
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.done
+    }
+}
+
+/// Moves every complete item out of the parser, through the hook, into `out`.
+/// At the end of the upstream, `finish` also discards the incomplete tail.
+fn drain<M: EventMap>(
+    parser: &mut Parser,
+    map: &mut M,
+    out: &mut BytesMut,
+    at_end: bool,
+) -> Result<(), Error> {
+    loop {
+        let item = if at_end {
+            parser.finish()?
+        } else {
+            parser.next_item()?
+        };
+        match item {
+            None => return Ok(()),
+            Some(Item::Event(event)) => {
+                if let Some(event) = map.map(event) {
+                    encode(&Item::Event(event), out);
+                }
+            }
+            Some(comment @ Item::Comment(_)) => encode(&comment, out),
+        }
+    }
+}

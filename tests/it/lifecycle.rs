@@ -1,0 +1,164 @@
+//! Operations: admin endpoints, graceful drain, TLS on both sides, `check`.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use serde_json::json;
+
+use crate::support::client::{Call, rpc};
+use crate::support::gateway::TestGateway;
+use crate::support::upstream::{Reply, Upstream, fixture};
+
+#[tokio::test]
+async fn readiness_flips_before_draining_and_sse_streams_end_within_the_grace_period() {
+    let (tx, rx) = tokio::sync::mpsc::channel::<String>(4);
+    let rx = std::sync::Mutex::new(Some(rx));
+    let up = Upstream::spawn(move |_| Reply::Sse(rx.lock().unwrap().take().unwrap())).await;
+    let gw = TestGateway::start_with(&up.url(), |raw| {
+        raw.admin = Some(taskgate::config::raw::RawAdmin {
+            address: "127.0.0.1:0".into(),
+        });
+        raw.limits.shutdown_grace = Some("5s".into());
+    })
+    .await;
+    let admin = format!("http://{}", gw.running.admin_addr.unwrap());
+    let get = |p: &str| Call::new(http::Method::GET, &format!("{admin}{p}"), None).send();
+    assert_eq!(get("/healthz").await.status, StatusCode::OK);
+    assert_eq!(get("/readyz").await.status, StatusCode::OK);
+
+    let token = gw.token("alice", "acme");
+    let resp = Call::post_json(
+        &gw.url(),
+        Some(&token),
+        &rpc(1, "tools/call", json!({"name": "slow"})),
+    )
+    .send_streaming()
+    .await;
+    let mut body = resp.into_body();
+    tx.send("data: {\"n\":1}\n\n".into()).await.unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(5), body.frame())
+        .await
+        .unwrap();
+
+    let shutdown = gw.running.shutdown_handle();
+    shutdown.trigger();
+    // The stream ends (cleanly) although the upstream never finished it.
+    let rest = tokio::time::timeout(Duration::from_secs(5), body.collect()).await;
+    assert!(rest.is_ok(), "SSE stream did not end at shutdown");
+    let TestGateway { running, .. } = gw;
+    tokio::time::timeout(Duration::from_secs(10), running.wait())
+        .await
+        .expect("drain finished")
+        .expect("drained within the grace period");
+    drop(tx);
+}
+
+#[tokio::test]
+async fn tls_listener_and_https_upstream_with_a_private_ca() {
+    let up = Upstream::spawn_tls(|_| {
+        Reply::Json(StatusCode::OK, json!({"jsonrpc":"2.0","id":1,"result":{}}))
+    })
+    .await;
+    let gw = TestGateway::start_with(&up.https_url(), |raw| {
+        raw.listen.tls_cert = Some(fixture("tls/server.pem"));
+        raw.listen.tls_key = Some(fixture("tls/server.key"));
+        raw.upstream_tls.ca_bundle = Some(fixture("tls/ca.pem"));
+    })
+    .await;
+    let token = gw.token("alice", "acme");
+    let client = taskgate::proxy::build_client(Some(&fixture("tls/ca.pem"))).unwrap();
+    let req = Request::post(format!("https://localhost:{}/mcp", gw.running.addr.port()))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .body(taskgate::body::full(Bytes::from(
+            rpc(1, "ping", json!({})).to_string(),
+        )))
+        .unwrap();
+    let resp = client
+        .request(req)
+        .await
+        .expect("TLS request through the gateway");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(
+        up.count(),
+        1,
+        "the https upstream was reached through the private CA"
+    );
+
+    // A plain-http client cannot talk to the TLS listener.
+    let plain = crate::support::client::client()
+        .request(
+            Request::post(format!("http://127.0.0.1:{}/mcp", gw.running.addr.port()))
+                .body(Full::new(Bytes::new()))
+                .unwrap(),
+        )
+        .await;
+    assert!(plain.is_err() || plain.unwrap().status() != StatusCode::OK);
+}
+
+#[tokio::test]
+async fn https_upstream_with_an_untrusted_certificate_is_refused() {
+    let up = Upstream::spawn_tls(|_| Reply::Status(StatusCode::OK)).await;
+    // No CA bundle: the platform roots do not trust the test CA.
+    let gw = TestGateway::start(&up.https_url()).await;
+    let token = gw.token("alice", "acme");
+    let answer = Call::post_json(&gw.url(), Some(&token), &rpc(1, "ping", json!({})))
+        .send()
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_GATEWAY);
+    assert_eq!(up.count(), 0);
+}
+
+#[test]
+fn check_reports_every_config_problem_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        r#"
+[listen]
+address = "not-an-address"
+[auth]
+issuer = ""
+algorithms = ["RS256", "none"]
+[limits]
+upstream_timeout = "soon"
+[[route]]
+path = "mcp"
+upstream = "ftp://x"
+"#,
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_taskgate"))
+        .args(["check", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(78));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "listen.address",
+        "auth.issuer",
+        "jwks_file or jwks_url",
+        "unknown algorithm",
+        "upstream_timeout",
+        "route[0].path",
+        "route[0].upstream",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, "[listen]\naddress = \"127.0.0.1:0\"\n[auth]\nissuer = \"https://i\"\njwks_file = \"/dev/null\"\n[[route]]\npath = \"/mcp\"\nupstream = \"http://127.0.0.1:9/mcp\"\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_taskgate"))
+        .args(["check", "--config"])
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

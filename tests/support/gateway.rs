@@ -1,0 +1,88 @@
+//! Boots the real gateway in-process on `127.0.0.1:0` in front of a given
+//! upstream, with a test issuer's JWKS, and mints tokens for it.
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+use taskgate::app::Running;
+use taskgate::config::raw::{RawAuth, RawConfig, RawCredential, RawListen, RawRoute};
+
+use super::issuer::TestIssuer;
+
+pub const UPSTREAM_CREDENTIAL: &str = "Bearer upstream-credential-for-tests";
+pub const AUDIENCE: &str = "https://gateway.test/mcp";
+
+pub struct TestGateway {
+    pub running: Running,
+    pub issuer: TestIssuer,
+    _dir: tempfile::TempDir,
+}
+
+impl TestGateway {
+    /// A gateway with one route `/mcp` → `upstream_url`, authenticated by a test issuer.
+    pub async fn start(upstream_url: &str) -> TestGateway {
+        Self::start_with(upstream_url, |_| {}).await
+    }
+
+    /// As [`start`], letting the test adjust the raw config first.
+    pub async fn start_with(upstream_url: &str, tweak: impl FnOnce(&mut RawConfig)) -> TestGateway {
+        let issuer = TestIssuer::new();
+        let dir = tempfile::tempdir().unwrap();
+        let jwks: PathBuf = dir.path().join("jwks.json");
+        std::fs::write(&jwks, issuer.jwks_json()).unwrap();
+        let mut raw = RawConfig {
+            listen: RawListen {
+                address: "127.0.0.1:0".into(),
+                ..RawListen::default()
+            },
+            auth: RawAuth {
+                issuer: issuer.issuer().to_string(),
+                audiences: vec![AUDIENCE.into()],
+                jwks_file: Some(jwks),
+                ..RawAuth::default()
+            },
+            routes: vec![RawRoute {
+                path: "/mcp".into(),
+                upstream: upstream_url.into(),
+                credential: Some(RawCredential {
+                    header: None,
+                    file: None,
+                    env: Some("UPSTREAM".into()),
+                }),
+                ..RawRoute::default()
+            }],
+            ..RawConfig::default()
+        };
+        tweak(&mut raw);
+        let env = |name: &str| (name == "UPSTREAM").then(|| UPSTREAM_CREDENTIAL.to_string());
+        let config =
+            taskgate::config::from_raw(raw, &env).unwrap_or_else(|e| panic!("test config: {e}"));
+        let running = taskgate::app::start(config).await.unwrap();
+        TestGateway {
+            running,
+            issuer,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/mcp", self.running.addr)
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://{}", self.running.addr)
+    }
+
+    /// Standard claims for `sub` in `tenant`, valid for an hour.
+    pub fn claims(&self, sub: &str, tenant: &str) -> Value {
+        let now = jsonwebtoken::get_current_timestamp();
+        json!({"iss": self.issuer.issuer(), "aud": AUDIENCE, "sub": sub, "tid": tenant,
+               "azp": "test-client", "iat": now, "exp": now + 3600})
+    }
+
+    /// An EdDSA token for `sub` in `tenant`.
+    pub fn token(&self, sub: &str, tenant: &str) -> String {
+        self.issuer
+            .token(jsonwebtoken::Algorithm::EdDSA, self.claims(sub, tenant))
+    }
+}

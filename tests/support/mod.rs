@@ -1,0 +1,8 @@
+//! Shared integration-test support: a test issuer, a scripted upstream that
+//! records what it receives, the gateway booted in-process, and a client.
+#![allow(dead_code, unreachable_pub)]
+
+pub mod client;
+pub mod gateway;
+pub mod issuer;
+pub mod upstream;
