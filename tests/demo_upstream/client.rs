@@ -3,6 +3,9 @@
 //! events. Every wait is bounded so a broken server fails the test instead
 //! of hanging it.
 
+// Test code: failing loudly is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::time::Duration;
 
 use bytes::Bytes;

@@ -1,6 +1,9 @@
 //! Current-era (2026-07-28) behaviour of the demo upstream: stateless
 //! requests, header checks, discovery and the tasks extension.
 
+// Test code: failing loudly is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 use taskgate::demo::upstream::UpstreamOptions;
