@@ -106,7 +106,7 @@ impl Default for Limits {
             max_body_bytes: 1024 * 1024,
             max_json_depth: 64,
             max_sse_event_bytes: 16 * 1024 * 1024,
-            upstream_timeout: Duration::from_secs(60),
+            upstream_timeout: Duration::from_secs(300),
             shutdown_grace: Duration::from_secs(10),
             max_connections: 10_000,
         }

@@ -162,3 +162,19 @@ upstream = "ftp://x"
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn the_documented_example_config_is_valid() {
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/taskgate.example.toml");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_taskgate"))
+        .args(["check", "--config"])
+        .arg(&example)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
