@@ -11,6 +11,7 @@
 //! | [`server`] | accept loop (TCP + optional rustls), per-connection hyper serve, draining |
 //! | [`admin`] | the separate admin listener: `/healthz`, `/readyz` |
 //! | [`gateway`] | the request pipeline: route → authenticate → validate → forward → relay |
+//! | [`handle`] | sealed, identity-bound gateway handles (task ids, session ids, cursors); the key ring |
 //! | [`auth`] | bearer JWT verification, JWKS, verified-token cache, claim mapping to [`auth::Principal`] |
 //! | [`jsonrpc`] | strict JSON-RPC message parsing (size, depth, duplicate keys) and the message model |
 //! | [`mcp`] | MCP protocol facts: header names, methods, error codes, era detection, header checks |
@@ -35,6 +36,7 @@ pub mod demo;
 pub mod devtoken;
 pub mod error;
 pub mod gateway;
+pub mod handle;
 pub mod jsonrpc;
 pub mod mcp;
 pub mod proxy;
