@@ -11,6 +11,7 @@
 use std::error::Error;
 use std::io::Write;
 use std::net::SocketAddr;
+use std::process::ExitCode;
 
 use taskgate::demo::upstream::{UpstreamOptions, serve};
 use tokio::net::TcpListener;
@@ -20,7 +21,17 @@ const USAGE: &str = "usage: demo_upstream [--listen ADDR] [--require-authorizati
                      [--page-size N] [--max-ttl-ms N]";
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("demo_upstream: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn Error>> {
     let (listen, options) = parse_args(std::env::args().skip(1))?;
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;

@@ -104,11 +104,14 @@ impl Gateway {
             Method::GET | Method::DELETE => (empty(), None),
             _ => return GatewayError::MethodNotAllowed.into_response(None),
         };
+        let upstream = forward::Upstream {
+            client: &self.client,
+            route: &route.config,
+            limits: &self.limits,
+            shutdown: &self.shutdown,
+        };
         let result = forward::forward(
-            &self.client,
-            &route.config,
-            &self.limits,
-            &self.shutdown,
+            upstream,
             parts.method,
             &parts.uri,
             parts.headers,

@@ -32,6 +32,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chacha20poly1305::XNonce;
 use chacha20poly1305::aead::{Aead, Payload};
 use hmac::Mac;
+
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -200,11 +201,11 @@ impl HandleCodec {
         mac.update(&[0xff]);
         mac.update(&plaintext);
         let prf = mac.finalize().into_bytes();
-        let nonce = XNonce::from_slice(&prf[..NONCE_LEN]);
+        let nonce = to_nonce(&prf[..NONCE_LEN])?;
         let ciphertext = key
             .aead
             .encrypt(
-                nonce,
+                &nonce,
                 Payload {
                     msg: &plaintext,
                     aad: &aad,
@@ -212,7 +213,7 @@ impl HandleCodec {
             )
             .ok()?;
         let mut payload = Vec::with_capacity(NONCE_LEN + ciphertext.len());
-        payload.extend_from_slice(nonce);
+        payload.extend_from_slice(&nonce);
         payload.extend_from_slice(&ciphertext);
         Some(format!(
             "{PREFIX}.{}.{}",
@@ -293,7 +294,7 @@ impl HandleCodec {
         let plaintext = key
             .aead
             .decrypt(
-                XNonce::from_slice(nonce),
+                &to_nonce(nonce).ok_or(Stage::BeforeDecrypt(Denial::Malformed))?,
                 Payload {
                     msg: ciphertext,
                     aad: &aad,
@@ -318,6 +319,12 @@ impl HandleCodec {
 enum Stage {
     BeforeDecrypt(Denial),
     AfterDecrypt(Denial),
+}
+
+/// A nonce from exactly [`NONCE_LEN`] bytes.
+fn to_nonce(bytes: &[u8]) -> Option<XNonce> {
+    let array: [u8; NONCE_LEN] = bytes.try_into().ok()?;
+    Some(XNonce::from(array))
 }
 
 fn additional_data(kind: Kind, kid: &str, route: &str) -> Vec<u8> {

@@ -16,6 +16,8 @@
 //! | [`jsonrpc`] | strict JSON-RPC message parsing (size, depth, duplicate keys) and the message model |
 //! | [`mcp`] | MCP protocol facts: header names, methods, error codes, era detection, header checks |
 //! | [`proxy`] | upstream HTTP client, header hygiene, credential injection |
+//! | [`rewrite`] | every place a task id can appear (both eras, as data) and the one walker that rewrites them |
+//! | [`store`] | shared gateway state (revocations, terminal tracking, task index, caps, lockout counters); in-memory backend |
 //! | [`sse`] | incremental Server-Sent Events parser/encoder and the event-by-event relay body |
 //! | [`body`] | the body type every response uses, bounded body collection |
 //! | [`error`] | [`error::GatewayError`] and its single mapping to HTTP + JSON-RPC |
@@ -40,7 +42,9 @@ pub mod handle;
 pub mod jsonrpc;
 pub mod mcp;
 pub mod proxy;
+pub mod rewrite;
 pub mod server;
 pub mod shutdown;
 pub mod sse;
+pub mod store;
 pub mod telemetry;

@@ -11,6 +11,9 @@
 //! test command). These tests fail, loudly, when they are missing: a silent
 //! skip would hide a broken install step in CI.
 
+// Tests panic on broken fixtures by design; the no-panic rule is for the gateway.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[path = "support/mod.rs"]
 mod support;
 

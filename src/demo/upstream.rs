@@ -21,11 +21,11 @@
 //! One endpoint, `/mcp` (any other path is 404). The era of a request comes
 //! from its `MCP-Protocol-Version` header:
 //!
-//! - absent or 2025-03-26 … 2025-11-25 → [`legacy`]: `initialize` and
+//! - absent or 2025-03-26 … 2025-11-25 → `legacy`: `initialize` and
 //!   sessions (`Mcp-Session-Id`; requests without it are served
 //!   statelessly), the GET stream with `Last-Event-ID` replay, DELETE, and
 //!   the experimental core tasks;
-//! - 2026-07-28 → [`current`]: stateless requests checked against their
+//! - 2026-07-28 → `current`: stateless requests checked against their
 //!   mirrored headers, `server/discover`, and the tasks extension; GET and
 //!   DELETE are 405;
 //! - anything else → HTTP 400 + `-32022`.
@@ -35,19 +35,34 @@
 //! tasks. When `required_authorization` is set, every request must carry
 //! exactly that `Authorization` value, else 401.
 //!
+//! # Choices where the spec leaves room
+//!
+//! - `Accept` is not enforced; SSE is used only when it is accepted, and only
+//!   for plain `slow_report` / `confirm_action` calls and `tasks/result`.
+//! - A plain legacy `confirm_action` asks on its own response stream, so a
+//!   client that does not accept SSE gets an `isError` result.
+//! - `fail_report` as a task ends `failed` with a `-32603` JSON-RPC error in
+//!   both eras (legacy `tasks/result` returns that error).
+//! - `tasks/result` of a cancelled task is `-32600` (there is no result).
+//! - Current era: `confirm_action` from a client without the tasks extension
+//!   answers `resultType: "input_required"` and completes on the retry that
+//!   carries `inputResponses`; `-32601` goes out with HTTP 404.
+//! - POST SSE streams get no priming event: they cannot be resumed, and a
+//!   priming id would invite clients to try.
+//!
 //! # Layout
 //!
 //! | module | owns |
 //! | --- | --- |
-//! | [`state`] | shared state, pending server→client requests, status notifications |
-//! | [`session`] | legacy sessions and their GET stream replay ring |
-//! | [`tasks`] | the (weak) global task table and its wire shapes |
-//! | [`work`] | running task-augmented calls in the background |
-//! | [`plain`] | running plain calls (progress, elicitation on the response stream) |
-//! | [`tools`] | the tool catalogue, argument parsing, result shapes |
-//! | [`stream`] | SSE encoding, bodies with keep-alive, JSON-or-SSE responses |
-//! | [`rpc`] | JSON-RPC parsing and message/response builders |
-//! | [`clock`] | ISO 8601 timestamps |
+//! | `state` | shared state, pending server→client requests, status notifications |
+//! | `session` | legacy sessions and their GET stream replay ring |
+//! | `tasks` | the (weak) global task table and its wire shapes |
+//! | `work` | running task-augmented calls in the background |
+//! | `plain` | running plain calls (progress, elicitation on the response stream) |
+//! | `tools` | the tool catalogue, argument parsing, result shapes |
+//! | `stream` | SSE encoding, bodies with keep-alive, JSON-or-SSE responses |
+//! | `rpc` | JSON-RPC parsing and message/response builders |
+//! | `clock` | ISO 8601 timestamps |
 
 mod clock;
 mod current;
@@ -68,7 +83,7 @@ use std::time::Duration;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header as http_header};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use serde_json::{Value, json};
@@ -123,7 +138,7 @@ impl Default for UpstreamOptions {
 ///
 /// Connections speak HTTP/1.1 or HTTP/2 (prior knowledge). At shutdown the
 /// listener closes, streams end, background task work stops, and open
-/// connections get [`DRAIN_GRACE`] to finish.
+/// connections get a few seconds to finish.
 ///
 /// # Errors
 /// None in practice: failed `accept`s are logged and retried. The `Result`
@@ -135,7 +150,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let state = Arc::new(State::new(options, shutdown.clone()));
     tokio::spawn(sweep(state.clone()));
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // The timer arms hyper's HTTP/1 header-read timeout (slow clients).
+    builder.http1().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();
     loop {
         let stream = tokio::select! {

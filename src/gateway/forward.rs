@@ -17,20 +17,35 @@ use crate::proxy::{HttpClient, headers};
 use crate::shutdown::Shutdown;
 use crate::sse::RelayBody;
 
+/// Everything `forward` needs besides the request itself.
+pub(super) struct Upstream<'a> {
+    /// The pooled client.
+    pub(super) client: &'a HttpClient,
+    /// The route being served.
+    pub(super) route: &'a RouteConfig,
+    /// Timeouts and relay limits.
+    pub(super) limits: &'a Limits,
+    /// Ends streaming bodies at shutdown.
+    pub(super) shutdown: &'a Shutdown,
+}
+
 /// Sends one request upstream and relays the response.
 ///
 /// # Errors
 /// `UpstreamUnavailable` / `UpstreamTimeout` when no response head arrives.
 pub(super) async fn forward(
-    client: &HttpClient,
-    route: &RouteConfig,
-    limits: &Limits,
-    shutdown: &Shutdown,
+    up: Upstream<'_>,
     method: Method,
     client_uri: &Uri,
     mut headers_in: HeaderMap,
     body: GatewayBody,
 ) -> Result<Response<GatewayBody>, GatewayError> {
+    let Upstream {
+        client,
+        route,
+        limits,
+        shutdown,
+    } = up;
     headers::to_upstream(&mut headers_in, route.credential.as_ref());
     let uri = upstream_uri(&route.upstream, client_uri);
     let mut request = Request::new(body);

@@ -106,12 +106,12 @@ fn era_of(headers: &HeaderMap, envelope: &Envelope) -> Result<Era, GatewayError>
         }
         let version = header_version.unwrap_or_default();
         mcp_headers::check_current(headers, version, envelope.method(), envelope.params())?;
-    } else if let (Some(h), Some(m)) = (header_version, meta_version) {
-        if h != m {
-            return Err(GatewayError::HeaderMismatch(
-                "MCP-Protocol-Version disagrees with _meta protocolVersion",
-            ));
-        }
+    } else if let (Some(h), Some(m)) = (header_version, meta_version)
+        && h != m
+    {
+        return Err(GatewayError::HeaderMismatch(
+            "MCP-Protocol-Version disagrees with _meta protocolVersion",
+        ));
     }
     Ok(era)
 }

@@ -9,13 +9,13 @@ use std::fmt;
 
 use chacha20poly1305::{KeyInit, XChaCha20Poly1305};
 use hkdf::Hkdf;
-use hmac::{Hmac, Mac};
+use hmac::Hmac;
 use sha2::Sha256;
 
 /// Longest key id.
-pub const MAX_KID_LEN: usize = 32;
+pub(crate) const MAX_KID_LEN: usize = 32;
 /// Most keys in a ring.
-pub const MAX_KEYS: usize = 16;
+pub(crate) const MAX_KEYS: usize = 16;
 
 /// One key's derived material.
 pub(crate) struct DerivedKey {

@@ -9,12 +9,12 @@
 use super::{Owner, Sealed};
 
 /// Longest upstream id or session id carried (bytes).
-pub const MAX_REF_LEN: usize = 512;
+pub(super) const MAX_REF_LEN: usize = 512;
 /// Longest tool name carried (bytes).
-pub const MAX_TOOL_LEN: usize = 128;
+pub(super) const MAX_TOOL_LEN: usize = 128;
 
 /// Serializes `sealed`; `None` when a field is too long to carry.
-pub fn encode(sealed: &Sealed) -> Option<Vec<u8>> {
+pub(super) fn encode(sealed: &Sealed) -> Option<Vec<u8>> {
     let upstream = sealed.upstream.as_bytes();
     let session = sealed.session.as_deref().unwrap_or("").as_bytes();
     let tool = sealed.tool.as_deref().unwrap_or("").as_bytes();
@@ -38,7 +38,7 @@ pub fn encode(sealed: &Sealed) -> Option<Vec<u8>> {
 }
 
 /// Parses what [`encode`] wrote.
-pub fn decode(bytes: &[u8]) -> Option<Sealed> {
+pub(super) fn decode(bytes: &[u8]) -> Option<Sealed> {
     let mut r = Reader(bytes);
     let owner = Owner(r.array::<16>()?);
     let issued_at = u64::from_be_bytes(r.array::<8>()?);

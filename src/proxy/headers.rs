@@ -53,10 +53,10 @@ pub fn to_upstream(headers: &mut HeaderMap, credential: Option<&Credential>) {
     headers.remove(header::HOST);
     // Re-framed by hyper from the body we send.
     headers.remove(header::CONTENT_LENGTH);
-    if let Some(c) = credential {
-        if let Ok(value) = c.value.to_header_value() {
-            headers.insert(c.header.clone(), value);
-        }
+    if let Some((c, value)) =
+        credential.and_then(|c| c.value.to_header_value().ok().map(|v| (c, v)))
+    {
+        headers.insert(c.header.clone(), value);
     }
 }
 

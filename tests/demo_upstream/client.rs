@@ -249,3 +249,19 @@ impl Sse {
         }
     }
 }
+
+/// A legacy `tools/call`.
+pub(crate) fn call(id: u64, tool: &str, args: Value) -> Value {
+    request(id, "tools/call", json!({"name": tool, "arguments": args}))
+}
+
+/// A legacy task-augmented `tools/call`.
+pub(crate) fn task_call(id: u64, tool: &str, args: Value, ttl: u64) -> Value {
+    let params = json!({"name": tool, "arguments": args, "task": {"ttl": ttl}});
+    request(id, "tools/call", params)
+}
+
+/// A legacy `tasks/*` request naming one task.
+pub(crate) fn task_req(id: u64, method: &str, task: &str) -> Value {
+    request(id, method, json!({"taskId": task}))
+}

@@ -1,6 +1,9 @@
 //! Gateway integration tests: the real gateway in-process on loopback in front
 //! of a scripted upstream that records what it receives.
 
+// Tests panic on broken fixtures by design; the no-panic rule is for the gateway.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[path = "../support/mod.rs"]
 mod support;
 

@@ -1,6 +1,12 @@
 //! Shared integration-test support: a test issuer, a scripted upstream that
 //! records what it receives, the gateway booted in-process, and a client.
-#![allow(dead_code, unreachable_pub)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 pub mod client;
 pub mod gateway;

@@ -41,11 +41,10 @@ pub(crate) async fn run(
 }
 
 async fn slow_report(topic: &str, seconds: f64, progress: Option<&Value>, out: &Out) -> Value {
-    let whole = seconds.floor();
-    let mut done = 0.0;
-    while done < whole {
+    // `seconds` is already clamped to 0..=60, so the cast is exact.
+    let whole = seconds.floor() as u64;
+    for done in 1..=whole {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        done += 1.0;
         if let Some(token) = progress {
             let params = json!({
                 "progressToken": token,
@@ -58,7 +57,7 @@ async fn slow_report(topic: &str, seconds: f64, progress: Option<&Value>, out: &
             }
         }
     }
-    tokio::time::sleep(Duration::from_secs_f64(seconds - whole)).await;
+    tokio::time::sleep(Duration::from_secs_f64(seconds - seconds.floor())).await;
     tools::report_result(topic, seconds)
 }
 

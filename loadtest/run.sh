@@ -1,0 +1,381 @@
+#!/usr/bin/env bash
+# End-to-end overhead of taskgate, measured against nginx as a plain reverse
+# proxy and against the upstream directly, in one run. See loadtest/README.md.
+#
+#   loadtest/run.sh                       # 3 rounds x 3 paths x 10 s
+#   DURATION=5 ROUNDS=1 loadtest/run.sh   # quick look
+#
+# Settings (environment):
+#   DURATION=10        seconds of wrk per path per round
+#   CONNECTIONS=32     wrk connections (closed loop: one request in flight each)
+#   THREADS=2          wrk threads
+#   ROUNDS=3           rounds; each round runs all three paths, order rotated
+#   WARMUP=3           seconds of wrk per path before the first round
+#   PROXY_WORKERS=N    nginx worker_processes AND taskgate's tokio worker
+#                      threads (default: nproc, i.e. nginx "auto" and tokio's
+#                      own default); the same number for both proxies
+#   SKIP_BUILD=1       use target/release/taskgate as it is
+#   SKIP_INSTALL=1     do not apt-get install nginx/wrk when missing
+#
+# Writes loadtest/out/results.md; process logs go to loadtest/out/work/.
+# Only 127.0.0.1 is used. Every process started here is stopped on exit.
+
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+OUT="$HERE/out"
+WORK="$OUT/work"
+
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-2}
+ROUNDS=${ROUNDS:-3}
+WARMUP=${WARMUP:-3}
+PROXY_WORKERS=${PROXY_WORKERS:-$(nproc)}
+BIN="$ROOT/target/release/taskgate"
+PATHS=(direct nginx taskgate)
+
+log() { printf '[loadtest] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+for v in DURATION CONNECTIONS THREADS ROUNDS WARMUP PROXY_WORKERS; do
+    [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number (got '${!v}')"
+done
+((ROUNDS >= 1 && DURATION >= 1 && CONNECTIONS >= THREADS && PROXY_WORKERS >= 1)) ||
+    die "need ROUNDS>=1, DURATION>=1, CONNECTIONS>=THREADS, PROXY_WORKERS>=1"
+
+# --- processes: started in the background, all stopped on exit --------------
+
+PIDS=()
+cleanup() {
+    local rc=$? pid children=()
+    trap - EXIT INT TERM
+    for pid in ${PIDS[@]+"${PIDS[@]}"}; do
+        # nginx's workers are children of its master: remember them too.
+        while read -r child; do children+=("$child"); done < <(pgrep -P "$pid" 2>/dev/null || true)
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    local all=(${PIDS[@]+"${PIDS[@]}"} ${children[@]+"${children[@]}"})
+    for _ in $(seq 50); do
+        local alive=0
+        for pid in ${all[@]+"${all[@]}"}; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        ((alive)) || break
+        sleep 0.1
+    done
+    for pid in ${all[@]+"${all[@]}"}; do kill -KILL "$pid" 2>/dev/null || true; done
+    for pid in ${PIDS[@]+"${PIDS[@]}"}; do wait "$pid" 2>/dev/null || true; done
+    if ((rc != 0)); then
+        log "failed (exit $rc); process logs are in $WORK"
+        for f in "$WORK"/*.log; do
+            [[ -s $f ]] || continue
+            log "--- tail of $f"
+            tail -n 15 "$f" >&2 || true
+        done
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- prerequisites ---------------------------------------------------------
+
+if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
+    [[ ${SKIP_INSTALL:-} == 1 ]] && die "nginx and wrk are needed (apt-get install -y nginx wrk)"
+    ((EUID == 0)) || die "nginx/wrk missing and not root: apt-get install -y nginx wrk"
+    log "installing nginx and wrk"
+    timeout 600 apt-get update -qq
+    # Debian's postinst may try to start the system nginx on :80; a policy
+    # script that forbids service starts keeps the machine as it was.
+    policy=/usr/sbin/policy-rc.d
+    if [[ ! -e $policy ]]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
+        DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq nginx wrk >&2 || {
+            rm -f "$policy"
+            die "apt-get install failed"
+        }
+        rm -f "$policy"
+    else
+        DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq nginx wrk >&2
+    fi
+fi
+for tool in curl nginx wrk awk timeout pgrep; do
+    command -v "$tool" >/dev/null || die "$tool is needed"
+done
+
+if [[ ${SKIP_BUILD:-} != 1 ]]; then
+    log "cargo build --release (bounded to 40 min)"
+    (cd "$ROOT" && timeout 2400 cargo build --release --bin taskgate >&2)
+fi
+[[ -x $BIN ]] || die "$BIN not found (build it, or unset SKIP_BUILD)"
+
+rm -rf "$WORK"
+mkdir -p "$WORK/nginx"
+
+# --- ports -----------------------------------------------------------------
+
+TAKEN=" "
+free_port() { # free_port VAR: sets VAR to a loopback port nobody listens on
+    local port
+    for _ in $(seq 200); do
+        port=$((20000 + RANDOM % 40000))
+        [[ $TAKEN == *" $port "* ]] && continue
+        # Nothing answering on 127.0.0.1:port means it is free to bind.
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            TAKEN+="$port "
+            printf -v "$1" '%s' "$port"
+            return 0
+        fi
+    done
+    die "no free loopback port found"
+}
+free_port UP_PORT
+free_port NGINX_PORT
+free_port TG_PORT
+
+declare -A URL=(
+    [direct]="http://127.0.0.1:$UP_PORT/mcp"
+    [nginx]="http://127.0.0.1:$NGINX_PORT/mcp"
+    [taskgate]="http://127.0.0.1:$TG_PORT/mcp"
+)
+
+# --- issuer and token ------------------------------------------------------
+
+ISSUER="https://loadtest-issuer.taskgate.local"
+AUDIENCE="${URL[taskgate]}"
+"$BIN" --log-level warn dev-issuer init --dir "$WORK/issuer" --issuer "$ISSUER" >"$WORK/issuer.log" 2>&1 ||
+    die "dev-issuer init failed"
+TASKGATE_TOKEN=$("$BIN" --log-level warn dev-issuer token --dir "$WORK/issuer" \
+    --sub alice --aud "$AUDIENCE" --tenant acme --ttl 2h 2>>"$WORK/issuer.log") ||
+    die "dev-issuer token failed"
+[[ $TASKGATE_TOKEN == *.*.* ]] || die "dev-issuer token printed no JWT"
+export TASKGATE_TOKEN
+
+# --- start the three servers -----------------------------------------------
+
+log "upstream on :$UP_PORT, nginx on :$NGINX_PORT, taskgate on :$TG_PORT (proxy workers: $PROXY_WORKERS)"
+
+# The upstream keeps tokio's default (one worker per core) in every
+# configuration: it is the same process behind all three paths.
+"$BIN" --log-level warn demo --upstream-only --listen "127.0.0.1:$UP_PORT" \
+    >"$WORK/upstream.log" 2>&1 &
+UP_PID=$!
+PIDS+=("$UP_PID")
+
+sed -e "s|@WORKERS@|$PROXY_WORKERS|" -e "s|@PREFIX@|$WORK/nginx|g" \
+    -e "s|@UPSTREAM_PORT@|$UP_PORT|" -e "s|@LISTEN_PORT@|$NGINX_PORT|" \
+    "$HERE/nginx.conf.template" >"$WORK/nginx/nginx.conf"
+nginx -t -q -p "$WORK/nginx" -e "$WORK/nginx/error.log" -c "$WORK/nginx/nginx.conf" \
+    >"$WORK/nginx.log" 2>&1 || die "nginx -t rejected the config: $(cat "$WORK/nginx.log")"
+nginx -p "$WORK/nginx" -e "$WORK/nginx/error.log" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' \
+    >"$WORK/nginx.log" 2>&1 &
+NG_PID=$!
+PIDS+=("$NG_PID")
+
+TOKIO_WORKER_THREADS=$PROXY_WORKERS "$BIN" --log-level warn serve \
+    --listen "127.0.0.1:$TG_PORT" --upstream "${URL[direct]}" \
+    --issuer "$ISSUER" --audience "$AUDIENCE" --jwks-file "$WORK/issuer/jwks.json" \
+    >"$WORK/taskgate.log" 2>&1 &
+TG_PID=$!
+PIDS+=("$TG_PID")
+
+BODY='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello"}}}'
+probe() { # probe URL OUTFILE [extra curl args...] -> prints the HTTP status
+    local url=$1 out=$2
+    shift 2
+    curl -sS -m 5 -o "$out" -w '%{http_code}' -X POST "$url" \
+        -H 'Content-Type: application/json' \
+        -H 'Accept: application/json, text/event-stream' \
+        -H 'MCP-Protocol-Version: 2025-11-25' \
+        "$@" --data "$BODY" 2>/dev/null || true
+}
+
+for path in "${PATHS[@]}"; do
+    ready=0
+    for _ in $(seq 300); do # 30 s
+        for pid in "${PIDS[@]}"; do
+            kill -0 "$pid" 2>/dev/null || die "a server exited early (pid $pid)"
+        done
+        status=$(probe "${URL[$path]}" /dev/null -H "Authorization: Bearer $TASKGATE_TOKEN")
+        if [[ $status == 200 ]]; then
+            ready=1
+            break
+        fi
+        sleep 0.1
+    done
+    ((ready)) || die "$path (${URL[$path]}) not ready after 30 s (last HTTP status: ${status:-none})"
+done
+
+# --- correctness probes ----------------------------------------------------
+
+for path in "${PATHS[@]}"; do
+    status=$(probe "${URL[$path]}" "$WORK/probe-$path.out" -H "Authorization: Bearer $TASKGATE_TOKEN")
+    [[ $status == 200 ]] || die "$path probe: HTTP $status: $(head -c 400 "$WORK/probe-$path.out")"
+    grep -q '"hello"' "$WORK/probe-$path.out" ||
+        die "$path probe: echoed text missing from: $(head -c 400 "$WORK/probe-$path.out")"
+    log "probe $path: HTTP 200, echo ok"
+done
+# Authentication really is on: no token, no service.
+status=$(probe "${URL[taskgate]}" "$WORK/probe-noauth.out")
+[[ $status == 401 ]] || die "taskgate without a token answered HTTP $status (expected 401)"
+log "probe taskgate without a token: HTTP 401, as it should"
+
+# --- measurement -----------------------------------------------------------
+
+# CPU time (user + system, all threads) per request of the proxy and of the
+# upstream, from /proc: the proxy's own cost, independent of who else on the
+# box competes for the cores.
+CLK_TCK=$(getconf CLK_TCK)
+NG_WORKERS=$(pgrep -P "$NG_PID" | tr '\n' ' ')
+[[ -n $NG_WORKERS ]] || die "no nginx worker processes found"
+declare -A PROXY_PIDS=([direct]="" [nginx]="$NG_PID $NG_WORKERS" [taskgate]="$TG_PID")
+cpu_ticks() { # cpu_ticks PID... -> summed utime + stime in clock ticks
+    local pid total=0
+    for pid in "$@"; do
+        total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+    done
+    echo "$total"
+}
+
+run_wrk() { # run_wrk PATH SECONDS -> prints the RESULT line
+    local path=$1 seconds=$2 out
+    out=$(timeout $((seconds + 60)) wrk --latency -t "$THREADS" -c "$CONNECTIONS" \
+        -d "${seconds}s" --timeout 5s -s "$HERE/post.lua" "${URL[$path]}" 2>&1) ||
+        die "wrk against $path failed: $out"
+    printf '%s\n' "$out" >>"$WORK/wrk-$path.log"
+    grep '^RESULT ' <<<"$out" | tail -n 1 || die "no RESULT line from wrk against $path"
+}
+field() { # field LINE NAME
+    sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"
+}
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+if awk -v l="${LOAD_BEFORE%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
+    log "WARNING: the machine is already busy (load average $LOAD_BEFORE on $(nproc) cores);"
+    log "         other work competes for the same cores, so the figures will be noisy"
+fi
+if ((WARMUP > 0)); then
+    for path in "${PATHS[@]}"; do
+        log "warm-up $path (${WARMUP}s)"
+        run_wrk "$path" "$WARMUP" >/dev/null
+    done
+fi
+
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+declare -A RPS P50 P99 PCPU UCPU ERR
+for ((r = 0; r < ROUNDS; r++)); do
+    for ((i = 0; i < ${#PATHS[@]}; i++)); do
+        # Rotate the order each round so no path always runs first or last.
+        path=${PATHS[$(((i + r) % ${#PATHS[@]}))]}
+        log "round $((r + 1))/$ROUNDS: $path (${DURATION}s, $CONNECTIONS connections, $THREADS threads)"
+        # shellcheck disable=SC2086 # word splitting of the pid lists is intended
+        proxy_before=$(cpu_ticks ${PROXY_PIDS[$path]}) up_before=$(cpu_ticks "$UP_PID")
+        line=$(run_wrk "$path" "$DURATION")
+        # shellcheck disable=SC2086
+        proxy_after=$(cpu_ticks ${PROXY_PIDS[$path]}) up_after=$(cpu_ticks "$UP_PID")
+        requests=$(field "$line" requests)
+        ((requests > 0)) || die "wrk completed no request against $path"
+        proxy_cpu=$(calc '%.1f' "($proxy_after - $proxy_before) * 1000000 / $CLK_TCK / $requests")
+        up_cpu=$(calc '%.1f' "($up_after - $up_before) * 1000000 / $CLK_TCK / $requests")
+        line+=" proxy_cpu_us_per_req=$proxy_cpu upstream_cpu_us_per_req=$up_cpu"
+        RPS[$path]+="$(field "$line" rps) "
+        P50[$path]+="$(field "$line" p50_us) "
+        P99[$path]+="$(field "$line" p99_us) "
+        PCPU[$path]+="$proxy_cpu "
+        UCPU[$path]+="$up_cpu "
+        errors=$(($(field "$line" non2xx) + $(field "$line" connect) + $(field "$line" read) +
+            $(field "$line" write) + $(field "$line" timeout)))
+        ERR[$path]=$((${ERR[$path]:-0} + errors))
+        printf '%s round=%d %s\n' "$path" $((r + 1)) "${line#RESULT }" >>"$WORK/rounds.txt"
+        log "  $(printf '%.0f req/s, p50 %s us, p99 %s us, errors %s, CPU/request: proxy %s us, upstream %s us' \
+            "$(field "$line" rps)" "$(field "$line" p50_us)" "$(field "$line" p99_us)" "$errors" \
+            "$proxy_cpu" "$up_cpu")"
+    done
+done
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR]=$1} END {
+    if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2] + v[NR/2+1]) / 2 }'; }
+declare -A M_RPS M_P50 M_P99 M_PCPU M_UCPU
+for path in "${PATHS[@]}"; do
+    M_RPS[$path]=$(median "${RPS[$path]}")
+    M_P50[$path]=$(median "${P50[$path]}")
+    M_P99[$path]=$(median "${P99[$path]}")
+    M_PCPU[$path]=$(median "${PCPU[$path]}")
+    M_UCPU[$path]=$(median "${UCPU[$path]}")
+done
+
+NG_ADDED=$(calc '%.0f' "${M_P50[nginx]} - ${M_P50[direct]}")
+TG_ADDED=$(calc '%.0f' "${M_P50[taskgate]} - ${M_P50[direct]}")
+RPS_RATIO=$(calc '%.2f' "${M_RPS[taskgate]} / ${M_RPS[nginx]}")
+if ((NG_ADDED > 0)); then
+    LAT_RATIO=$(calc '%.2f' "$TG_ADDED / $NG_ADDED")
+else
+    LAT_RATIO="n/a (nginx added no p50 latency)"
+fi
+verdict() { awk "BEGIN { exit !($1) }" && echo "meets" || echo "misses"; }
+RPS_VERDICT=$(verdict "${M_RPS[taskgate]} >= 0.8 * ${M_RPS[nginx]}")
+if ((NG_ADDED > 0)); then
+    LAT_VERDICT=$(verdict "$TG_ADDED <= 1.5 * $NG_ADDED")
+else
+    LAT_VERDICT="n/a"
+fi
+
+# --- report ----------------------------------------------------------------
+
+added() {
+    if [[ $1 == direct ]]; then echo "-"; else calc '%.0f' "${M_P50[$1]} - ${M_P50[direct]}"; fi
+}
+TABLE=$(
+    printf '| path | requests/s | p50 (us) | p99 (us) | added p50 over direct (us) | proxy CPU per request (us) | upstream CPU per request (us) | errors |\n'
+    printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
+    for path in "${PATHS[@]}"; do
+        pcpu=${M_PCPU[$path]}
+        [[ $path == direct ]] && pcpu="-"
+        printf '| %s | %.0f | %.0f | %.0f | %s | %s | %s | %s |\n' "$path" "${M_RPS[$path]}" \
+            "${M_P50[$path]}" "${M_P99[$path]}" "$(added "$path")" "$pcpu" "${M_UCPU[$path]}" "${ERR[$path]}"
+    done
+    printf '\n'
+    printf -- '- throughput ratio taskgate / nginx: **%s** (target >= 0.80: %s)\n' "$RPS_RATIO" "$RPS_VERDICT"
+    printf -- '- added p50 ratio taskgate / nginx: **%s** (%s us vs %s us; target <= 1.50: %s)\n' \
+        "$LAT_RATIO" "$TG_ADDED" "$NG_ADDED" "$LAT_VERDICT"
+)
+
+CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+NGINX_VERSION=$(nginx -v 2>&1)
+WRK_VERSION=$({ wrk -v 2>&1 || true; } | head -n 1 | sed 's/ Copyright.*//')
+TG_VERSION=$("$BIN" --version)
+GIT_REV=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
+GIT_DIRTY=""
+if [[ -n $(cd "$ROOT" && git status --porcelain 2>/dev/null || true) ]]; then
+    GIT_DIRTY=" (with uncommitted changes in the work tree)"
+fi
+CMD="DURATION=$DURATION CONNECTIONS=$CONNECTIONS THREADS=$THREADS ROUNDS=$ROUNDS WARMUP=$WARMUP PROXY_WORKERS=$PROXY_WORKERS loadtest/run.sh"
+
+mkdir -p "$OUT"
+# shellcheck disable=SC2016 # the backquotes are Markdown
+{
+    printf '# taskgate overhead: direct vs nginx vs taskgate\n\n'
+    printf 'Run %s, `%s`.\n\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$CMD"
+    printf '## Machine\n\n'
+    printf -- '- cores (nproc): %s\n- CPU: %s\n- kernel: %s\n' "$(nproc)" "$CPU" "$(uname -sr)"
+    printf -- '- load average (1/5/15 min) before: %s, after: %s\n\n' "$LOAD_BEFORE" "$LOAD_AFTER"
+    printf '## Versions\n\n'
+    printf -- '- %s\n- %s\n- %s (commit %s%s)\n\n' "$NGINX_VERSION" "$WRK_VERSION" "$TG_VERSION" "$GIT_REV" "$GIT_DIRTY"
+    printf '## Settings\n\n'
+    printf -- '- request: MCP `tools/call` of `echo` (`{"text":"hello"}`), stateless JSON, protocol 2025-11-25, same bytes (incl. the bearer token) on every path\n'
+    printf -- '- wrk: %s threads, %s connections (closed loop), %s s per path per round, %s rounds (order rotated), %s s warm-up per path; figures are per-path medians over rounds\n' \
+        "$THREADS" "$CONNECTIONS" "$DURATION" "$ROUNDS" "$WARMUP"
+    printf -- '- upstream: `taskgate demo --upstream-only` (hyper, tokio default workers)\n'
+    printf -- '- nginx: worker_processes %s, upstream keepalive 64, HTTP/1.1 upstream, proxy_buffering off, access_log off, keepalive_requests 1000000\n' "$PROXY_WORKERS"
+    printf -- '- taskgate: `serve` sidecar flags, Ed25519 JWT verified against a JWKS file (verified-token cache warm after the first request), TOKIO_WORKER_THREADS=%s, log level warn\n' "$PROXY_WORKERS"
+    printf -- '- nothing pinned: load generator, proxies and upstream share all %s cores\n\n' "$(nproc)"
+    printf '## Results (medians)\n\n%s\n\n' "$TABLE"
+    printf '## Every round\n\n```text\n'
+    cat "$WORK/rounds.txt"
+    printf '```\n'
+} >"$OUT/results.md"
+
+printf '\n%s\n\n' "$TABLE"
+log "wrote $OUT/results.md"
