@@ -80,7 +80,10 @@ pub fn process_env(name: &str) -> Option<String> {
 }
 
 /// Writes a line to stdout for commands whose output *is* their result.
-#[allow(clippy::print_stdout)]
+/// A closed stdout (e.g. piped into `head`) is not an error worth dying for.
 pub(crate) fn out(text: &str) {
-    println!("{text}");
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}");
+    let _ = stdout.flush();
 }

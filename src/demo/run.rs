@@ -85,12 +85,9 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let env = move |name: &str| (name == CREDENTIAL_VAR).then(|| credential.clone());
     let config =
         crate::config::from_raw(raw, &env).map_err(|e| anyhow::anyhow!("demo config:\n{e}"))?;
-    let resource = config
-        .routes
-        .first()
-        .map(|r| r.resource.clone())
-        .unwrap_or_default();
     let running = crate::app::start(config).await?;
+    // The resource URI (and so the token audience) follows the bound address.
+    let resource = format!("http://{}/mcp", running.addr);
     print_banner(&issuer, &resource, running.addr, ttl)?;
     crate::shutdown::signal().await;
     running.shutdown();

@@ -14,9 +14,16 @@ pub(super) const AFTER_QUOTE: &[&[u8]] = &[b"taskId", b"cursor\"", b"nextCursor\
 /// namespaced `_meta` key, after its `/`, which JSON may escape as `\/`).
 pub(super) const BEFORE_QUOTE: &[&[u8]] = &[b"relatedTaskIds"];
 
-/// Bytes scanned per block before looking at single bytes; a block with
-/// neither `"` nor `\` is skipped with one vectorisable test.
+/// What the block filter looks for, as fixed-size prefixes of the needles:
+/// the first three bytes after the quote of each [`AFTER_QUOTE`] needle, and
+/// the last two bytes before the quote of each [`BEFORE_QUOTE`] needle.
+pub(super) const AFTER_QUOTE_PREFIXES: [[u8; 3]; 3] = [*b"tas", *b"cur", *b"nex"];
+pub(super) const BEFORE_QUOTE_SUFFIXES: [[u8; 2]; 1] = [*b"ds"];
+
+/// Bytes the filter judges per step.
 const BLOCK: usize = 32;
+/// Bytes past a position the filter reads (a quote and three more).
+const LOOKAHEAD: usize = 3;
 
 /// False only when `bytes` certainly contains no location of either era:
 /// none of the key names that carry ids (`"taskId"`, `"taskIds"`,
@@ -27,24 +34,45 @@ const BLOCK: usize = 32;
 /// The keys `"task"`, `"tasks"` and `"related-task"` are covered by
 /// `"taskId`: every location under them ends in a `taskId` key. False
 /// positives (an id-like key in payload, any `\u`) only cost a parse.
+///
+/// Cost: one branch-free, vectorisable filter pass over 32-byte blocks
+/// (a quote followed by `tas`/`cur`/`nex`, `ds"`, or `\u`); only a block
+/// the filter flags is checked byte by byte against the full needles.
 pub fn may_need_rewrite(bytes: &[u8]) -> bool {
-    let mut blocks = bytes.chunks_exact(BLOCK);
     let mut offset = 0;
-    for block in &mut blocks {
-        if has_quote_or_backslash(block) && hit_in(bytes, offset, BLOCK) {
+    while let Some(window) = bytes.get(offset..offset + BLOCK + LOOKAHEAD) {
+        // A flagged position j has its anchor (quote or backslash) at most
+        // LOOKAHEAD bytes later, so the exact check covers the lookahead too.
+        if block_may_hit(window) && hit_in(bytes, offset, BLOCK + LOOKAHEAD) {
             return true;
         }
         offset += BLOCK;
     }
-    hit_in(bytes, offset, blocks.remainder().len())
+    hit_in(bytes, offset, bytes.len().saturating_sub(offset))
 }
 
-/// Whether a block holds a `"` or a `\` (written as a branch-free fold so
-/// the compiler can vectorise it).
-fn has_quote_or_backslash(block: &[u8]) -> bool {
-    block
-        .iter()
-        .fold(false, |acc, &b| acc | (b == b'"') | (b == b'\\'))
+/// Whether any of the first [`BLOCK`] positions of `window` (which holds
+/// [`LOOKAHEAD`] more bytes) may start a needle. A superset of the exact
+/// check, written over fixed-size arrays so the compiler can vectorise it.
+fn block_may_hit(window: &[u8]) -> bool {
+    let lane = |k: usize| -> Option<&[u8; BLOCK]> { window.get(k..k + BLOCK)?.try_into().ok() };
+    let (Some(p), Some(q), Some(r), Some(s)) = (lane(0), lane(1), lane(2), lane(3)) else {
+        // invariant: callers pass BLOCK + LOOKAHEAD bytes; say "maybe" if not.
+        return true;
+    };
+    let mut any = 0u8;
+    for j in 0..BLOCK {
+        let (p, q, r, s) = (p[j], q[j], r[j], s[j]);
+        let mut hit = (p == b'\\') & (q == b'u');
+        for [a, b, c] in AFTER_QUOTE_PREFIXES {
+            hit |= (p == b'"') & (q == a) & (r == b) & (s == c);
+        }
+        for [a, b] in BEFORE_QUOTE_SUFFIXES {
+            hit |= (p == a) & (q == b) & (r == b'"');
+        }
+        any |= u8::from(hit);
+    }
+    any != 0
 }
 
 /// Whether a needle starts or ends at a quote, or a `\u` starts, within
@@ -61,10 +89,6 @@ fn hit_in(bytes: &[u8], offset: usize, len: usize) -> bool {
 fn at_quote(bytes: &[u8], i: usize) -> bool {
     let after = bytes.get(i + 1..).unwrap_or_default();
     let before = bytes.get(..i).unwrap_or_default();
-    // Cheap first-byte gates keep the common quote (most keys and strings)
-    // to two comparisons.
-    (matches!(after.first(), Some(b't' | b'c' | b'n'))
-        && AFTER_QUOTE.iter().any(|needle| after.starts_with(needle)))
-        || (before.last() == Some(&b's')
-            && BEFORE_QUOTE.iter().any(|needle| before.ends_with(needle)))
+    AFTER_QUOTE.iter().any(|needle| after.starts_with(needle))
+        || BEFORE_QUOTE.iter().any(|needle| before.ends_with(needle))
 }

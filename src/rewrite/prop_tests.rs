@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::precheck::{AFTER_QUOTE, BEFORE_QUOTE};
+use super::precheck::{AFTER_QUOTE, AFTER_QUOTE_PREFIXES, BEFORE_QUOTE, BEFORE_QUOTE_SUFFIXES};
 use super::{CURRENT, Direction, LEGACY, Location, Seg, Selector, find, may_need_rewrite, rewrite};
 use crate::mcp::Era;
 use crate::mcp::meta::{RELATED_TASK, RELATED_TASK_IDS};
@@ -32,6 +32,22 @@ fn every_location_path_has_a_precheck_needle() {
             covered,
             "{} {:?} escapes the pre-check",
             location.id, location.path
+        );
+    }
+}
+
+#[test]
+fn block_filter_is_a_superset_of_the_needles() {
+    for needle in AFTER_QUOTE {
+        assert!(
+            AFTER_QUOTE_PREFIXES.iter().any(|p| needle.starts_with(p)),
+            "{needle:?}"
+        );
+    }
+    for needle in BEFORE_QUOTE {
+        assert!(
+            BEFORE_QUOTE_SUFFIXES.iter().any(|s| needle.ends_with(s)),
+            "{needle:?}"
         );
     }
 }

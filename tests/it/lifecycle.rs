@@ -178,3 +178,47 @@ fn the_documented_example_config_is_valid() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[tokio::test]
+async fn the_quick_start_demo_serves_mcp_with_the_tokens_it_prints() {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_taskgate"))
+        .args(["--log-level", "warn", "demo", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut url, mut alice) = (None, None);
+    let read = async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(rest) = line.strip_prefix("taskgate demo: gateway on ") {
+                url = rest.split_whitespace().next().map(str::to_string);
+            }
+            if let Some(t) = line.trim().strip_prefix("Authorization: Bearer ") {
+                alice.get_or_insert(t.to_string());
+            }
+            if line.starts_with("Ctrl-C") {
+                break;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), read)
+        .await
+        .expect("demo printed its banner");
+    let (url, alice) = (
+        url.expect("gateway URL printed"),
+        alice.expect("token printed"),
+    );
+    let call = rpc(
+        1,
+        "tools/call",
+        json!({"name": "echo", "arguments": {"text": "hello demo"}}),
+    );
+    let answer = Call::post_json(&url, Some(&alice), &call).send().await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.json()["result"]["content"][0]["text"], "hello demo");
+    let anonymous = Call::post_json(&url, None, &call).send().await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    child.kill().await.unwrap();
+}
