@@ -73,9 +73,11 @@ use crate::mcp::Era;
 /// Which way a message travels through the gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Direction {
-    /// Upstream → client (S→C in §8.1): upstream ids become handles.
+    /// Upstream → client (S→C in §8.1): server-minted ids become handles
+    /// (and handles of client-hosted tasks turn back into client ids).
     ToClient,
-    /// Client → upstream (C→S in §8.1): handles become upstream ids.
+    /// Client → upstream (C→S in §8.1): handles become server-minted ids
+    /// (and client-minted ids of hosted tasks become handles).
     ToUpstream,
 }
 
