@@ -18,6 +18,7 @@ use crate::admin::AdminService;
 use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::gateway::{Gateway, GatewayService};
+use crate::handle::{HandleCodec, KeyRing};
 use crate::proxy::build_client;
 use crate::server::{self, tls};
 use crate::shutdown::Shutdown;
@@ -97,9 +98,11 @@ pub async fn start(mut config: Config) -> anyhow::Result<Running> {
         .as_ref()
         .map(TcpListener::local_addr)
         .transpose()?;
+    let handles = Arc::new(HandleCodec::new(key_ring(&config)?));
     let gateway = Arc::new(Gateway::new(
         &config,
         Arc::new(auth),
+        handles,
         client,
         shutdown.clone(),
     ));
@@ -141,4 +144,19 @@ pub async fn run(config: Config, stop: impl Future<Output = ()>) -> anyhow::Resu
     tracing::info!("shutting down: draining connections");
     running.shutdown();
     running.wait().await
+}
+
+/// The configured key ring, or an ephemeral one (with a warning: handles and
+/// sessions will not survive a restart, nor work across replicas).
+fn key_ring(config: &Config) -> anyhow::Result<KeyRing> {
+    match &config.handle_keys {
+        Some(k) => KeyRing::new(&k.keys, &k.signing).context("handle key ring"),
+        None => {
+            tracing::warn!(
+                "no [handles] keys configured: using an ephemeral key; handles will not survive a restart \
+                 (generate one with `taskgate keys generate`)"
+            );
+            Ok(KeyRing::ephemeral())
+        }
+    }
 }

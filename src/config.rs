@@ -47,6 +47,29 @@ pub struct Config {
     pub upstream_ca_bundle: Option<PathBuf>,
     /// MCP endpoints, each in front of one upstream.
     pub routes: Vec<RouteConfig>,
+    /// Keys sealing gateway handles; `None` means an ephemeral key made at
+    /// start (handles then do not survive a restart).
+    pub handle_keys: Option<HandleKeys>,
+}
+
+/// The configured handle key ring (secrets decoded, not yet derived).
+#[derive(Clone)]
+pub struct HandleKeys {
+    /// `(kid, 32-byte secret)` pairs.
+    pub keys: Vec<(String, Vec<u8>)>,
+    /// The kid that seals new handles.
+    pub signing: String,
+}
+
+impl std::fmt::Debug for HandleKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kids: Vec<&str> = self.keys.iter().map(|(k, _)| k.as_str()).collect();
+        write!(
+            f,
+            "HandleKeys(signing={}, kids={kids:?}, secrets redacted)",
+            self.signing
+        )
+    }
 }
 
 impl Config {

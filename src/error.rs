@@ -79,6 +79,9 @@ pub enum GatewayError {
     /// A current-era client POSTed a JSON-RPC response (the server sends no requests).
     #[error("responses are not accepted in this protocol version")]
     ResponseNotAllowed,
+    /// A session id that is not the caller's (answered like an unknown session).
+    #[error("unknown session")]
+    UnknownSession,
     /// The upstream could not be reached or broke the exchange.
     #[error("upstream unavailable")]
     UpstreamUnavailable,
@@ -102,7 +105,8 @@ impl GatewayError {
             | GatewayError::JsonRpc(_)
             | GatewayError::HeaderMismatch(_)
             | GatewayError::UnsupportedProtocolVersion
-            | GatewayError::ResponseNotAllowed => ErrorSource::Client,
+            | GatewayError::ResponseNotAllowed
+            | GatewayError::UnknownSession => ErrorSource::Client,
             GatewayError::UpstreamUnavailable | GatewayError::UpstreamTimeout => {
                 ErrorSource::Upstream
             }
@@ -173,6 +177,13 @@ impl GatewayError {
                 StatusCode::BAD_REQUEST,
                 Some(code::INVALID_REQUEST),
                 "JSON-RPC responses are not accepted in this protocol version",
+            ),
+            // The shape the official TypeScript SDK server uses, so a refused
+            // session is indistinguishable from an expired one.
+            GatewayError::UnknownSession => (
+                StatusCode::NOT_FOUND,
+                Some(code::SESSION_NOT_FOUND),
+                "Session not found",
             ),
             GatewayError::UpstreamUnavailable => (
                 StatusCode::BAD_GATEWAY,

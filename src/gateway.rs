@@ -18,6 +18,7 @@ mod authn;
 mod forward;
 mod inbound;
 pub mod route;
+mod session;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -34,6 +35,7 @@ use crate::auth::{Authenticator, Principal};
 use crate::body::{BoxError, GatewayBody, empty, full};
 use crate::config::{Config, Limits};
 use crate::error::GatewayError;
+use crate::handle::{HandleCodec, Owner};
 use crate::proxy::HttpClient;
 use crate::shutdown::Shutdown;
 use route::RouteTable;
@@ -44,6 +46,7 @@ pub use inbound::Inbound;
 pub struct Gateway {
     routes: RouteTable,
     auth: Arc<Authenticator>,
+    handles: Arc<HandleCodec>,
     client: HttpClient,
     limits: Limits,
     allowed_origins: Vec<String>,
@@ -55,12 +58,14 @@ impl Gateway {
     pub fn new(
         config: &Config,
         auth: Arc<Authenticator>,
+        handles: Arc<HandleCodec>,
         client: HttpClient,
         shutdown: Shutdown,
     ) -> Gateway {
         Gateway {
             routes: RouteTable::new(config),
             auth,
+            handles,
             client,
             limits: config.limits.clone(),
             allowed_origins: config.allowed_origins.clone(),
@@ -88,7 +93,14 @@ impl Gateway {
             Ok(p) => p,
             Err(e) => return e.into_response(None),
         };
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
+        let owner = Owner::of(&principal);
+        let route_name = route.config.name.as_str();
+        // Session binding first: a foreign session never gets its body read.
+        if let Err(e) = session::to_upstream(&self.handles, route_name, &owner, &mut parts.headers)
+        {
+            return e.into_response(None);
+        }
         let (forward_body, id) = match parts.method {
             Method::POST => match inbound::read_post(&parts.headers, body, &self.limits).await {
                 Ok(inbound) => {
@@ -118,6 +130,10 @@ impl Gateway {
             forward_body,
         )
         .await;
+        let result = result.map(|mut response| {
+            session::to_client(&self.handles, route_name, &owner, response.headers_mut());
+            response
+        });
         result.unwrap_or_else(|e| e.into_response(id.as_ref()))
     }
 

@@ -65,6 +65,9 @@ pub mod code {
     pub const INVALID_PARAMS: i64 = -32602;
     /// Internal error.
     pub const INTERNAL_ERROR: i64 = -32603;
+    /// Unknown or expired legacy session (implementation-defined range; the
+    /// code the official TypeScript SDK server sends with its `404`).
+    pub const SESSION_NOT_FOUND: i64 = -32001;
     /// Current era: a mirrored header disagrees with the body (HTTP 400).
     pub const HEADER_MISMATCH: i64 = -32020;
     /// Current era: a required client capability is missing (HTTP 400).

@@ -30,6 +30,31 @@ pub struct RawConfig {
     /// MCP endpoints.
     #[serde(default, rename = "route")]
     pub routes: Vec<RawRoute>,
+    /// Handle key ring.
+    #[serde(default)]
+    pub handles: RawHandles,
+}
+
+/// `[handles]`: the key ring that seals gateway handles.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHandles {
+    /// Key id that seals new handles; the others only verify.
+    #[serde(default)]
+    pub signing_key: Option<String>,
+    /// Keys (`taskgate keys generate` makes one).
+    #[serde(default, rename = "key")]
+    pub keys: Vec<RawHandleKey>,
+}
+
+/// `[[handles.key]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHandleKey {
+    /// Key id (visible in handles).
+    pub kid: String,
+    /// base64url of 32 random bytes, from a file or an environment variable.
+    pub secret: SecretSource,
 }
 
 /// `[listen]`.

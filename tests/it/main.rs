@@ -12,3 +12,4 @@ mod bad_input;
 mod lifecycle;
 mod proxy_current;
 mod proxy_legacy;
+mod session_binding;

@@ -68,9 +68,13 @@ async fn session_and_version_headers_pass_through_both_ways() {
     let init = Call::post_json(&gw.url(), Some(&token), &rpc(1, "initialize", json!({})))
         .send()
         .await;
-    assert_eq!(init.header("mcp-session-id"), Some("upstream-session-1"));
+    let handle = init.header("mcp-session-id").unwrap().to_string();
+    assert!(
+        handle.starts_with("tg1."),
+        "the client sees a gateway handle, not {handle}"
+    );
     let next = Call::post_json(&gw.url(), Some(&token), &rpc(2, "tools/list", json!({})))
-        .header("mcp-session-id", "upstream-session-1")
+        .header("mcp-session-id", &handle)
         .header("mcp-protocol-version", "2025-11-25")
         .send()
         .await;
@@ -90,7 +94,6 @@ async fn upstream_status_codes_reach_the_client_unchanged() {
     let gw = TestGateway::start(&up.url()).await;
     let token = gw.token("alice", "acme");
     let expired = Call::post_json(&gw.url(), Some(&token), &rpc(3, "tools/list", json!({})))
-        .header("mcp-session-id", "gone")
         .send()
         .await;
     assert_eq!(
@@ -119,11 +122,24 @@ async fn get_stream_with_last_event_id_and_delete_pass_through() {
     let rx = std::sync::Mutex::new(Some(rx));
     let up = Upstream::spawn(move |seen| match seen.method {
         Method::GET => Reply::Sse(rx.lock().unwrap().take().unwrap()),
+        Method::POST => Reply::Raw(
+            http::Response::builder()
+                .header("content-type", "application/json")
+                .header("mcp-session-id", "s1")
+                .body(taskgate::body::full(
+                    r#"{"jsonrpc":"2.0","id":1,"result":{}}"#,
+                ))
+                .unwrap(),
+        ),
         _ => Reply::Status(StatusCode::OK),
     })
     .await;
     let gw = TestGateway::start(&up.url()).await;
     let token = gw.token("alice", "acme");
+    let init = Call::post_json(&gw.url(), Some(&token), &rpc(1, "initialize", json!({})))
+        .send()
+        .await;
+    let session = init.header("mcp-session-id").unwrap().to_string();
     tx.send(
         "id: 5\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{}}\n\n"
             .into(),
@@ -133,7 +149,7 @@ async fn get_stream_with_last_event_id_and_delete_pass_through() {
     drop(tx);
     let stream = Call::new(Method::GET, &gw.url(), Some(&token))
         .header("accept", "text/event-stream")
-        .header("mcp-session-id", "s1")
+        .header("mcp-session-id", &session)
         .header("last-event-id", "4")
         .send()
         .await;
@@ -142,14 +158,15 @@ async fn get_stream_with_last_event_id_and_delete_pass_through() {
     assert!(text.contains("id: 5") || text.contains("id:5"), "{text}");
     assert!(text.contains("notifications/message"));
     let del = Call::new(Method::DELETE, &gw.url(), Some(&token))
-        .header("mcp-session-id", "s1")
+        .header("mcp-session-id", &session)
         .send()
         .await;
     assert_eq!(del.status, StatusCode::OK);
     let seen = up.seen();
-    assert_eq!(seen[0].headers["last-event-id"], "4");
-    assert_eq!(seen[1].method, Method::DELETE);
+    assert_eq!(seen[1].headers["last-event-id"], "4");
     assert_eq!(seen[1].headers["mcp-session-id"], "s1");
+    assert_eq!(seen[2].method, Method::DELETE);
+    assert_eq!(seen[2].headers["mcp-session-id"], "s1");
 }
 
 #[tokio::test]
