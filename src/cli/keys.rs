@@ -14,11 +14,15 @@ use crate::devtoken::{DevClaims, DevIssuer};
 /// `taskgate keys`.
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
-    /// Print a new 256-bit handle key (key id + secret) for the key ring.
+    /// Write a new 256-bit handle key to FILE (mode 0600) and print the
+    /// `[[handles.key]]` entry that uses it.
     Generate {
         /// Key id; a random one when absent.
         #[arg(long)]
         kid: Option<String>,
+        /// Where to write the secret (must not exist).
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -63,7 +67,7 @@ pub enum DevIssuerCommand {
 /// Runs `keys`.
 pub(super) fn keys(cmd: KeysCommand) -> ExitCode {
     match cmd {
-        KeysCommand::Generate { kid } => {
+        KeysCommand::Generate { kid, out: path } => {
             let mut secret = [0u8; 32];
             rand::rngs::OsRng.fill_bytes(&mut secret);
             let kid = kid.unwrap_or_else(|| {
@@ -74,15 +78,30 @@ pub(super) fn keys(cmd: KeysCommand) -> ExitCode {
                     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id)
                 )
             });
-            out("# taskgate handle key: keep the secret out of version control (file mode 0600).");
-            out(&format!("kid = \"{kid}\""));
-            out(&format!(
-                "secret = \"{}\"",
+            let text = format!(
+                "{}\n",
                 base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
-            ));
+            );
+            if let Err(e) = write_private(&path, text.as_bytes()) {
+                tracing::error!("{}: {e}", path.display());
+                return ExitCode::from(EXIT_FAILURE);
+            }
+            out("[[handles.key]]");
+            out(&format!("kid = \"{kid}\""));
+            out(&format!("secret = {{ file = \"{}\" }}", path.display()));
             ExitCode::SUCCESS
         }
     }
+}
+
+/// Creates `path` with owner-only permissions; refuses to overwrite.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
 }
 
 /// Runs `dev-issuer`.

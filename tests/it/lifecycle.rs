@@ -222,3 +222,54 @@ async fn the_quick_start_demo_serves_mcp_with_the_tokens_it_prints() {
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
     child.kill().await.unwrap();
 }
+
+#[test]
+fn generated_handle_keys_plug_into_the_config_and_rotation_is_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_taskgate");
+    let mut snippets = String::new();
+    for kid in ["k1", "k2"] {
+        let out = std::process::Command::new(bin)
+            .args(["keys", "generate", "--kid", kid, "--out"])
+            .arg(dir.path().join(kid))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        snippets.push_str(&String::from_utf8_lossy(&out.stdout));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("k1"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "secret file is owner-only");
+    }
+    let again = std::process::Command::new(bin)
+        .args(["keys", "generate", "--out"])
+        .arg(dir.path().join("k1"))
+        .output()
+        .unwrap();
+    assert!(
+        !again.status.success(),
+        "an existing key file is never overwritten"
+    );
+    let base = "[listen]\naddress = \"127.0.0.1:0\"\n[auth]\nissuer = \"https://i\"\njwks_file = \"/dev/null\"\n[[route]]\npath = \"/mcp\"\nupstream = \"http://127.0.0.1:9/mcp\"\n";
+    let check = |handles: &str| {
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, format!("{base}[handles]\n{handles}\n{snippets}")).unwrap();
+        std::process::Command::new(bin)
+            .args(["check", "--config"])
+            .arg(&path)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        check("signing_key = \"k2\"").status.success(),
+        "rotation: k2 signs, k1 still verifies"
+    );
+    let missing = check("signing_key = \"k3\"");
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stdout).contains("k3"));
+}
