@@ -20,9 +20,11 @@
 //!   upstream claims, so state is bounded by policy.
 //! - **Keyed.** Every hot-path operation ([`Store::task`],
 //!   [`Store::is_revoked`], [`Store::epoch`]) is a fixed number of keyed
-//!   lookups, whatever the number of live tasks; only admission and listing
-//!   touch a per-principal or per-tenant set, which caps and TTLs bound.
-//!   This maps one-to-one onto Redis keys, sets and `EXPIRE`.
+//!   lookups, whatever the number of live tasks. Admission costs what
+//!   changed since the last one (expiry-ordered live sets, like a Redis
+//!   sorted set); listing and owner revocation walk one owner's tasks, which
+//!   caps and TTLs bound. No operation scans the whole store. This maps
+//!   one-to-one onto Redis keys, sorted sets and `EXPIRE`.
 //! - **Time is explicit.** Operations take unix seconds from the caller, so
 //!   replicas agree and tests are deterministic.
 

@@ -10,7 +10,8 @@
 //! Invariants:
 //! - **O(1) follow-ups.** [`Store::task`] and [`Store::is_revoked`] are one
 //!   to three keyed map lookups; their cost does not depend on how many tasks
-//!   are live. Only admission and listing walk a per-owner or per-tenant set.
+//!   are live. Admission is amortized O(log n) per live set; listing and
+//!   owner revocation walk one owner's tasks; nothing walks the whole store.
 //! - **Bounded memory.** Every entry is scheduled for purge when it is
 //!   created (see [`RetentionPolicy`]); entries are purged lazily on access
 //!   and by [`MemoryStore::sweep`], whose cost is the number of *due* items.

@@ -184,10 +184,10 @@ impl MemoryStore {
     }
 
     pub(super) fn failures_sync(&self, principal: &Owner, window_secs: u64, now: u64) -> u32 {
-        let (start, _) = window_bounds(window_secs, now);
+        let (start, end) = window_bounds(window_secs, now);
         self.failures
             .get(principal)
-            .filter(|w| w.start == start)
+            .filter(|w| w.start == start && w.end == end)
             .map_or(0, |w| w.count)
     }
 }

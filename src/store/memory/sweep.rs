@@ -48,7 +48,8 @@ impl MemoryStore {
 
     /// Runs the sweep every `every` (at least 10 ms) on the system clock
     /// until `shutdown` is cancelled, yielding between batches. No lock is
-    /// held across an await.
+    /// held across an await. Call it inside a Tokio runtime; await the
+    /// handle after cancelling to know the sweeper has stopped.
     pub fn spawn_sweeper(
         self: Arc<Self>,
         every: Duration,

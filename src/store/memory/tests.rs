@@ -93,6 +93,37 @@ async fn revoked_tasks_free_slots_and_leave_the_listing() {
     assert!(got.unwrap().is_admitted());
     s.revoke_task(&key(3), 12).await.unwrap();
     assert!(s.owner_tasks(&owner(2), "r1", 12).await.unwrap().is_empty());
+    // The revoked task no longer holds owner 2's only slot.
+    let got = s
+        .admit_task(&key(4), record(2, Some("acme"), 12), &cap, 12)
+        .await;
+    assert!(got.unwrap().is_admitted());
+}
+
+#[tokio::test]
+async fn owner_revocation_frees_tenant_slots_at_once() {
+    let s = store();
+    let cap = caps(None, Some(2));
+    for (n, o) in [(1, 1), (2, 2)] {
+        let got = s
+            .admit_task(&key(n), record(o, Some("acme"), 10), &cap, 10)
+            .await;
+        assert!(got.unwrap().is_admitted());
+    }
+    let full = s
+        .admit_task(&key(3), record(3, Some("acme"), 11), &cap, 11)
+        .await;
+    assert_eq!(full.unwrap(), Admission::TenantCapReached);
+    s.revoke_owner(&owner(1), 10).await.unwrap();
+    let got = s
+        .admit_task(&key(3), record(3, Some("acme"), 11), &cap, 11)
+        .await;
+    assert!(got.unwrap().is_admitted());
+    // Owner 2's task is untouched and still counts.
+    let full = s
+        .admit_task(&key(4), record(4, Some("acme"), 11), &cap, 11)
+        .await;
+    assert_eq!(full.unwrap(), Admission::TenantCapReached);
 }
 
 #[tokio::test]
