@@ -250,10 +250,19 @@ field() { # field LINE NAME
     sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"
 }
 
+cpu_busy() { # percentage of all cores busy over the next 2 s, from /proc/stat
+    local a b
+    a=$(awk '/^cpu / { print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6 }' /proc/stat)
+    sleep 2
+    b=$(awk '/^cpu / { print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6 }' /proc/stat)
+    awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ");
+        t = y[1] - x[1]; printf "%.0f", (t > 0 ? 100 - 100 * (y[2] - x[2]) / t : 0) }'
+}
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-if awk -v l="${LOAD_BEFORE%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
-    log "WARNING: the machine is already busy (load average $LOAD_BEFORE on $(nproc) cores);"
-    log "         other work competes for the same cores, so the figures will be noisy"
+BUSY_BEFORE=$(cpu_busy)
+if ((BUSY_BEFORE > 20)); then
+    log "WARNING: the machine is already ${BUSY_BEFORE}% busy with other work (all servers here idle);"
+    log "         it competes for the same cores, so the figures will be noisy"
 fi
 if ((WARMUP > 0)); then
     for path in "${PATHS[@]}"; do
@@ -294,6 +303,7 @@ for ((r = 0; r < ROUNDS; r++)); do
     done
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+BUSY_AFTER=$(cpu_busy)
 
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR]=$1} END {
     if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2] + v[NR/2+1]) / 2 }'; }
@@ -360,7 +370,8 @@ mkdir -p "$OUT"
     printf 'Run %s, `%s`.\n\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$CMD"
     printf '## Machine\n\n'
     printf -- '- cores (nproc): %s\n- CPU: %s\n- kernel: %s\n' "$(nproc)" "$CPU" "$(uname -sr)"
-    printf -- '- load average (1/5/15 min) before: %s, after: %s\n\n' "$LOAD_BEFORE" "$LOAD_AFTER"
+    printf -- '- other work on the box: %s%% CPU busy just before measuring, %s%% just after (our servers idle); load average (1/5/15 min) before: %s, after: %s\n\n' \
+        "$BUSY_BEFORE" "$BUSY_AFTER" "$LOAD_BEFORE" "$LOAD_AFTER"
     printf '## Versions\n\n'
     printf -- '- %s\n- %s\n- %s (commit %s%s)\n\n' "$NGINX_VERSION" "$WRK_VERSION" "$TG_VERSION" "$GIT_REV" "$GIT_DIRTY"
     printf '## Settings\n\n'
