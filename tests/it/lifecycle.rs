@@ -13,9 +13,7 @@ use crate::support::upstream::{Reply, Upstream, fixture};
 
 #[tokio::test]
 async fn readiness_flips_before_draining_and_sse_streams_end_within_the_grace_period() {
-    let (tx, rx) = tokio::sync::mpsc::channel::<String>(4);
-    let rx = std::sync::Mutex::new(Some(rx));
-    let up = Upstream::spawn(move |_| Reply::Sse(rx.lock().unwrap().take().unwrap())).await;
+    let (up, tx) = Upstream::sse_once().await;
     let gw = TestGateway::start_with(&up.url(), |raw| {
         raw.admin = Some(taskgate::config::raw::RawAdmin {
             address: "127.0.0.1:0".into(),

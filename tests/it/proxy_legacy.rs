@@ -169,20 +169,26 @@ async fn get_stream_with_last_event_id_and_delete_pass_through() {
     assert_eq!(seen[2].headers["mcp-session-id"], "s1");
 }
 
-#[tokio::test]
-async fn sse_events_are_relayed_as_they_arrive_not_at_stream_end() {
-    let (tx, rx) = tokio::sync::mpsc::channel::<String>(4);
-    let rx = std::sync::Mutex::new(Some(rx));
-    let up = Upstream::spawn(move |_| Reply::Sse(rx.lock().unwrap().take().unwrap())).await;
+/// A gateway in front of an SSE upstream, with one streaming `tools/call` open.
+async fn streaming_call() -> (
+    Upstream,
+    tokio::sync::mpsc::Sender<String>,
+    TestGateway,
+    http::Response<hyper::body::Incoming>,
+) {
+    let (up, tx) = Upstream::sse_once().await;
     let gw = TestGateway::start(&up.url()).await;
     let token = gw.token("alice", "acme");
-    let resp = Call::post_json(
-        &gw.url(),
-        Some(&token),
-        &rpc(1, "tools/call", json!({"name":"slow"})),
-    )
-    .send_streaming()
-    .await;
+    let call = rpc(1, "tools/call", json!({"name": "slow"}));
+    let resp = Call::post_json(&gw.url(), Some(&token), &call)
+        .send_streaming()
+        .await;
+    (up, tx, gw, resp)
+}
+
+#[tokio::test]
+async fn sse_events_are_relayed_as_they_arrive_not_at_stream_end() {
+    let (up, tx, _gw, resp) = streaming_call().await;
     assert_eq!(resp.headers()["content-type"], "text/event-stream");
     let mut body = resp.into_body();
     tx.send("event: message\ndata: {\"n\":1}\n\n".into())
@@ -204,18 +210,7 @@ async fn sse_events_are_relayed_as_they_arrive_not_at_stream_end() {
 
 #[tokio::test]
 async fn client_disconnect_closes_the_upstream_stream() {
-    let (tx, rx) = tokio::sync::mpsc::channel::<String>(4);
-    let rx = std::sync::Mutex::new(Some(rx));
-    let up = Upstream::spawn(move |_| Reply::Sse(rx.lock().unwrap().take().unwrap())).await;
-    let gw = TestGateway::start(&up.url()).await;
-    let token = gw.token("alice", "acme");
-    let resp = Call::post_json(
-        &gw.url(),
-        Some(&token),
-        &rpc(1, "tools/call", json!({"name":"slow"})),
-    )
-    .send_streaming()
-    .await;
+    let (up, tx, _gw, resp) = streaming_call().await;
     tx.send(": keep-alive\n\n".into()).await.unwrap();
     let mut body = resp.into_body();
     let _ = tokio::time::timeout(Duration::from_secs(5), body.frame())

@@ -133,6 +133,19 @@ impl Upstream {
         .await
     }
 
+    /// An upstream that answers its first request with an SSE stream fed
+    /// through the returned sender (later requests get 500).
+    pub async fn sse_once() -> (Upstream, mpsc::Sender<String>) {
+        let (tx, rx) = mpsc::channel::<String>(4);
+        let rx = Mutex::new(Some(rx));
+        let up = Upstream::spawn(move |_| match rx.lock().unwrap().take() {
+            Some(rx) => Reply::Sse(rx),
+            None => Reply::Status(StatusCode::INTERNAL_SERVER_ERROR),
+        })
+        .await;
+        (up, tx)
+    }
+
     pub fn url(&self) -> String {
         format!("http://{}/mcp", self.addr)
     }
