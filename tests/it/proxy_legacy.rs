@@ -188,7 +188,7 @@ async fn streaming_call() -> (
 
 #[tokio::test]
 async fn sse_events_are_relayed_as_they_arrive_not_at_stream_end() {
-    let (up, tx, _gw, resp) = streaming_call().await;
+    let (_up, tx, _gw, resp) = streaming_call().await;
     assert_eq!(resp.headers()["content-type"], "text/event-stream");
     let mut body = resp.into_body();
     tx.send("event: message\ndata: {\"n\":1}\n\n".into())
