@@ -50,43 +50,38 @@ CLI CONTRACT
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import signal
 import sys
-import traceback
-import warnings
 from datetime import timedelta
 from importlib.metadata import version as dist_version
 from typing import Any
 
 import anyio
-import httpx
 
-warnings.filterwarnings("ignore", category=DeprecationWarning)
+# interop_common.py sits next to this script. Python puts the script's directory first on
+# sys.path, except under -P / PYTHONSAFEPATH; cover that case too.
+_HERE = os.path.dirname(os.path.realpath(__file__))
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
 
+# Before any mcp import: hides the SDK's DeprecationWarnings.
+from interop_common import (  # noqa: E402
+    SCALE,
+    STEP_TIMEOUT_S,
+    Failure,
+    client_main,
+    describe_initialize,
+    describe_terminate,
+    dump,
+    open_transport,
+    step,
+)
 from mcp import ClientSession  # noqa: E402
 from mcp import types  # noqa: E402
-from mcp.client.streamable_http import streamablehttp_client  # noqa: E402
-from mcp.shared._httpx_utils import create_mcp_http_client  # noqa: E402
 
-def _scale() -> float:
-    try:
-        value = float(os.environ.get("INTEROP_TIMEOUT_SCALE", "1"))
-    except ValueError:
-        return 1.0
-    return value if value > 0 else 1.0
-
-
-# INTEROP_TIMEOUT_SCALE (optional, default 1) multiplies every timeout, for loaded machines.
-WHOLE_RUN_TIMEOUT_S = 20 * _scale()
-STEP_TIMEOUT_S = 10 * _scale()
-LATE_LOG_WAIT_S = 3 * _scale()
-
-
-class Failure(Exception):
-    pass
+WHOLE_RUN_TIMEOUT_S = 20 * SCALE
+LATE_LOG_WAIT_S = 3 * SCALE
 
 
 class _WarningCollector(logging.Handler):
@@ -100,61 +95,21 @@ class _WarningCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def canonical(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: canonical(value[k]) for k in sorted(value)}
-    if isinstance(value, list):
-        return [canonical(v) for v in value]
-    return value
-
-
-def dump(model: Any) -> Any:
-    return model.model_dump(mode="json", by_alias=True, exclude_none=True)
-
-
-async def step(name: str, awaitable: Any) -> Any:
-    try:
-        with anyio.fail_after(STEP_TIMEOUT_S):
-            return await awaitable
-    except TimeoutError as exc:
-        raise Failure(f"step {name} exceeded {STEP_TIMEOUT_S} s") from exc
-
-
 async def run(url: str, token: str) -> dict[str, Any]:
     transcript: dict[str, Any] = {"client": "py", "sdk": f"mcp@{dist_version('mcp')}"}
     logs: list[dict[str, Any]] = []
-    delete_statuses: list[int] = []
 
     sdk_logger = logging.getLogger("mcp.client.streamable_http")
     collector = _WarningCollector()
     sdk_logger.addHandler(collector)
-
-    async def on_response(response: httpx.Response) -> None:
-        if response.request.method == "DELETE":
-            delete_statuses.append(response.status_code)
-
-    def client_factory(
-        headers: dict[str, str] | None = None,
-        timeout: httpx.Timeout | None = None,
-        auth: httpx.Auth | None = None,
-    ) -> httpx.AsyncClient:
-        client = create_mcp_http_client(headers=headers, timeout=timeout, auth=auth)
-        client.event_hooks["response"].append(on_response)
-        return client
 
     async def logging_callback(params: types.LoggingMessageNotificationParams) -> None:
         logs.append({"level": params.level, "logger": params.logger, "data": params.data})
 
     step_timeout = timedelta(seconds=STEP_TIMEOUT_S)
 
-    async with streamablehttp_client(
-        url,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=STEP_TIMEOUT_S,
-        sse_read_timeout=WHOLE_RUN_TIMEOUT_S,
-        terminate_on_close=True,
-        httpx_client_factory=client_factory,
-    ) as (read_stream, write_stream, get_session_id):
+    transport, delete_statuses = open_transport(url, token, WHOLE_RUN_TIMEOUT_S)
+    async with transport as (read_stream, write_stream, get_session_id):
         async with ClientSession(
             read_stream,
             write_stream,
@@ -163,15 +118,7 @@ async def run(url: str, token: str) -> dict[str, Any]:
             client_info=types.Implementation(name="taskgate-interop-py-client", version="1.0.0"),
         ) as session:
             init = await step("initialize", session.initialize())
-            caps = dump(init.capabilities)
-            session_id = get_session_id()
-            transcript["initialize"] = {
-                "protocolVersion": init.protocolVersion,
-                "serverName": init.serverInfo.name,
-                "serverVersion": init.serverInfo.version,
-                "capabilities": sorted(caps.keys()),
-                "sessionIdAssigned": isinstance(session_id, str) and len(session_id) > 0,
-            }
+            transcript["initialize"] = describe_initialize(init, get_session_id())
 
             listed = await step("tools/list", session.list_tools())
             transcript["tools"] = sorted(t.name for t in listed.tools)
@@ -208,55 +155,12 @@ async def run(url: str, token: str) -> dict[str, Any]:
         # ClientSession closed; leaving streamablehttp_client now sends the DELETE.
 
     sdk_logger.removeHandler(collector)
-    transcript["terminate"] = {
-        "sent": bool(delete_statuses),
-        "status": delete_statuses[-1] if delete_statuses else None,
-        "sdkWarnings": collector.messages,
-    }
+    transcript["terminate"] = {**describe_terminate(delete_statuses), "sdkWarnings": collector.messages}
     return transcript
 
 
-def _unwrap(exc: BaseException) -> BaseException:
-    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
-        exc = exc.exceptions[0]
-    return exc
-
-
-async def main_async(url: str, token: str) -> dict[str, Any]:
-    with anyio.fail_after(WHOLE_RUN_TIMEOUT_S):
-        return await run(url, token)
-
-
 def main() -> int:
-    if len(sys.argv) != 3:
-        print("usage: py_client.py <url> <bearer-token>", file=sys.stderr)
-        return 2
-    url, token = sys.argv[1], sys.argv[2]
-
-    # Last-resort guard in case cleanup itself hangs past the anyio deadline.
-    def on_alarm(_signum: int, _frame: Any) -> None:
-        sys.stderr.write(f"py_client: FAILED: hard timeout ({int(WHOLE_RUN_TIMEOUT_S) + 5} s)\n")
-        sys.stderr.flush()
-        os._exit(1)
-
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(int(WHOLE_RUN_TIMEOUT_S) + 5)
-
-    try:
-        transcript = anyio.run(main_async, url, token)
-    except BaseException as exc:  # noqa: BLE001 - report anything and exit non-zero
-        inner = _unwrap(exc)
-        if isinstance(inner, TimeoutError):
-            msg = f"whole run exceeded {WHOLE_RUN_TIMEOUT_S} s"
-        else:
-            msg = f"{type(inner).__name__}: {inner}"
-        traceback.print_exception(exc, file=sys.stderr)
-        sys.stderr.write(f"py_client: FAILED: {msg}\n")
-        return 1
-    signal.alarm(0)
-    sys.stdout.write(json.dumps(canonical(transcript), indent=2, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
-    return 0
+    return client_main("py_client", WHOLE_RUN_TIMEOUT_S, run)
 
 
 if __name__ == "__main__":

@@ -61,68 +61,43 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
-import traceback
-import warnings
 from datetime import timedelta
 from importlib.metadata import version as dist_version
 from typing import Any
 
 import anyio
-import httpx
 
-warnings.filterwarnings("ignore", category=DeprecationWarning)
+# interop_common.py sits next to this script. Python puts the script's directory first on
+# sys.path, except under -P / PYTHONSAFEPATH; cover that case too.
+_HERE = os.path.dirname(os.path.realpath(__file__))
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
 
+# Before any mcp import: hides the SDK's DeprecationWarnings.
+from interop_common import (  # noqa: E402
+    SCALE,
+    STEP_TIMEOUT_S,
+    Failure,
+    canonical,
+    client_main,
+    describe_initialize,
+    describe_terminate,
+    dump,
+    open_transport,
+    step,
+)
 from mcp import ClientSession  # noqa: E402
 from mcp import types  # noqa: E402
-from mcp.client.streamable_http import streamablehttp_client  # noqa: E402
-from mcp.shared._httpx_utils import create_mcp_http_client  # noqa: E402
 from mcp.shared.exceptions import McpError  # noqa: E402
 from mcp.shared.message import SessionMessage  # noqa: E402
 
-
-def _scale() -> float:
-    try:
-        value = float(os.environ.get("INTEROP_TIMEOUT_SCALE", "1"))
-    except ValueError:
-        return 1.0
-    return value if value > 0 else 1.0
-
-
-WHOLE_RUN_TIMEOUT_S = 25 * _scale()
-STEP_TIMEOUT_S = 10 * _scale()
-NOTIFICATION_WAIT_S = 3 * _scale()
+WHOLE_RUN_TIMEOUT_S = 25 * SCALE
+NOTIFICATION_WAIT_S = 3 * SCALE
 TASK_TTL_MS = 30000
 UNKNOWN_ID = "no-such-task"
 RELATED = "io.modelcontextprotocol/related-task"
 TERMINAL = ("completed", "failed", "cancelled")
-
-
-class Failure(Exception):
-    pass
-
-
-def canonical(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: canonical(value[k]) for k in sorted(value)}
-    if isinstance(value, list):
-        return [canonical(v) for v in value]
-    return value
-
-
-def dump(model: Any) -> Any:
-    if model is None:
-        return None
-    return model.model_dump(mode="json", by_alias=True, exclude_none=True)
-
-
-async def step(name: str, awaitable: Any) -> Any:
-    try:
-        with anyio.fail_after(STEP_TIMEOUT_S):
-            return await awaitable
-    except TimeoutError as exc:
-        raise Failure(f"step {name} exceeded {STEP_TIMEOUT_S} s") from exc
 
 
 class Tracker:
@@ -182,22 +157,8 @@ def related_task_id(meta: Any) -> str | None:
 async def run(url: str, token: str) -> tuple[dict[str, Any], Tracker]:
     tracker = Tracker()
     transcript: dict[str, Any] = {"client": "py", "sdk": f"mcp@{dist_version('mcp')}"}
-    delete_statuses: list[int] = []
     status_notes: dict[str, list[str]] = {}
     elicitations: list[dict[str, Any]] = []
-
-    async def on_response(response: httpx.Response) -> None:
-        if response.request.method == "DELETE":
-            delete_statuses.append(response.status_code)
-
-    def client_factory(
-        headers: dict[str, str] | None = None,
-        timeout: httpx.Timeout | None = None,
-        auth: httpx.Auth | None = None,
-    ) -> httpx.AsyncClient:
-        client = create_mcp_http_client(headers=headers, timeout=timeout, auth=auth)
-        client.event_hooks["response"].append(on_response)
-        return client
 
     async def message_handler(message: Any) -> None:
         if isinstance(message, types.ServerNotification) and isinstance(message.root, types.TaskStatusNotification):
@@ -227,14 +188,8 @@ async def run(url: str, token: str) -> tuple[dict[str, Any], Tracker]:
     step_timeout = timedelta(seconds=STEP_TIMEOUT_S)
     consistency: dict[str, dict[str, bool]] = {}
 
-    async with streamablehttp_client(
-        url,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=STEP_TIMEOUT_S,
-        sse_read_timeout=WHOLE_RUN_TIMEOUT_S,
-        terminate_on_close=True,
-        httpx_client_factory=client_factory,
-    ) as (read_stream, write_stream, get_session_id):
+    transport, delete_statuses = open_transport(url, token, WHOLE_RUN_TIMEOUT_S)
+    async with transport as (read_stream, write_stream, get_session_id):
         # Interpose on the SDK's message streams to see every JSON-RPC message both ways.
         to_session_send, to_session_recv = anyio.create_memory_object_stream[SessionMessage | Exception](0)
         from_session_send, from_session_recv = anyio.create_memory_object_stream[SessionMessage](0)
@@ -283,15 +238,9 @@ async def run(url: str, token: str) -> tuple[dict[str, Any], Tracker]:
                     return created
 
                 init = await step("initialize", session.initialize())
-                caps = dump(init.capabilities)
-                session_id = get_session_id()
                 transcript["initialize"] = {
-                    "protocolVersion": init.protocolVersion,
-                    "serverName": init.serverInfo.name,
-                    "serverVersion": init.serverInfo.version,
-                    "capabilities": sorted(caps.keys()),
-                    "tasksCapability": caps.get("tasks"),
-                    "sessionIdAssigned": isinstance(session_id, str) and len(session_id) > 0,
+                    **describe_initialize(init, get_session_id()),
+                    "tasksCapability": dump(init.capabilities).get("tasks"),
                 }
 
                 listed = await step("tools/list", session.list_tools())
@@ -306,49 +255,44 @@ async def run(url: str, token: str) -> tuple[dict[str, Any], Tracker]:
                     key=lambda t: t["name"],
                 )
 
+                async def fetch_results(label: str, tid: str) -> tuple[Any, Any, Any]:
+                    """tasks/result, tasks/get, tasks/result again (steps <label>.result|get|resultAgain)."""
+                    first = await step(f"{label}.result", experimental.get_task_result(tid, types.CallToolResult))
+                    got = await step(f"{label}.get", experimental.get_task(tid))
+                    again = await step(f"{label}.resultAgain", experimental.get_task_result(tid, types.CallToolResult))
+                    return first, got, again
+
+                def result_consistency(tid: str, first: Any, got: Any, again: Any) -> dict[str, bool]:
+                    return {
+                        "get": got.taskId == tid,
+                        "resultMeta": related_task_id(first.meta) == tid,
+                        "resultAgainMeta": related_task_id(again.meta) == tid,
+                    }
+
+                async def run_to_end(label: str, name: str, arguments: dict[str, Any]) -> None:
+                    """[slow], [failing]: create, poll until terminal, then fetch_results."""
+                    created = await create(label, name, arguments)
+                    tid = created.task.taskId
+                    polled = await poll(tid, f"{label}.poll")
+                    first, got, again = await fetch_results(label, tid)
+                    consistency[label] = result_consistency(tid, first, got, again)
+                    transcript[label] = {
+                        "created": tracker.scrub(dump(created)),
+                        "polledTerminal": polled,
+                        "result": tracker.scrub(dump(first)),
+                        "get": tracker.scrub(dump(got)),
+                        "resultAgain": tracker.scrub(dump(again)),
+                    }
+
                 # ---- [slow] ------------------------------------------------------------
-                created = await create("slow", "slow_task", {"ms": 300, "text": "slow done"})
-                tid = created.task.taskId
-                polled = await poll(tid, "slow.poll")
-                first = await step("slow.result", experimental.get_task_result(tid, types.CallToolResult))
-                got = await step("slow.get", experimental.get_task(tid))
-                again = await step("slow.resultAgain", experimental.get_task_result(tid, types.CallToolResult))
-                consistency["slow"] = {
-                    "get": got.taskId == tid,
-                    "resultMeta": related_task_id(first.meta) == tid,
-                    "resultAgainMeta": related_task_id(again.meta) == tid,
-                }
-                transcript["slow"] = {
-                    "created": tracker.scrub(dump(created)),
-                    "polledTerminal": polled,
-                    "result": tracker.scrub(dump(first)),
-                    "get": tracker.scrub(dump(got)),
-                    "resultAgain": tracker.scrub(dump(again)),
-                }
+                await run_to_end("slow", "slow_task", {"ms": 300, "text": "slow done"})
 
                 # ---- [plain] -----------------------------------------------------------
                 plain = await step("plain", session.call_tool("slow_task", {"ms": 50, "text": "plain done"}))
                 transcript["plain"] = {"result": tracker.scrub(dump(plain))}
 
                 # ---- [failing] ---------------------------------------------------------
-                created = await create("failing", "failing_task", {"ms": 200})
-                tid = created.task.taskId
-                polled = await poll(tid, "failing.poll")
-                first = await step("failing.result", experimental.get_task_result(tid, types.CallToolResult))
-                got = await step("failing.get", experimental.get_task(tid))
-                again = await step("failing.resultAgain", experimental.get_task_result(tid, types.CallToolResult))
-                consistency["failing"] = {
-                    "get": got.taskId == tid,
-                    "resultMeta": related_task_id(first.meta) == tid,
-                    "resultAgainMeta": related_task_id(again.meta) == tid,
-                }
-                transcript["failing"] = {
-                    "created": tracker.scrub(dump(created)),
-                    "polledTerminal": polled,
-                    "result": tracker.scrub(dump(first)),
-                    "get": tracker.scrub(dump(got)),
-                    "resultAgain": tracker.scrub(dump(again)),
-                }
+                await run_to_end("failing", "failing_task", {"ms": 200})
 
                 # ---- [confirm] ---------------------------------------------------------
                 before = len(elicitations)
@@ -358,15 +302,11 @@ async def run(url: str, token: str) -> tuple[dict[str, Any], Tracker]:
                 # (with GET-stream delivery the answer can land before a poll sees
                 # input_required), so it is not recorded.
                 await poll(tid, "confirm.poll", stop=("input_required",))
-                first = await step("confirm.result", experimental.get_task_result(tid, types.CallToolResult))
-                got = await step("confirm.get", experimental.get_task(tid))
-                again = await step("confirm.resultAgain", experimental.get_task_result(tid, types.CallToolResult))
+                first, got, again = await fetch_results("confirm", tid)
                 mine = elicitations[before:]
                 consistency["confirm"] = {
-                    "get": got.taskId == tid,
+                    **result_consistency(tid, first, got, again),
                     "elicitationMeta": len(mine) == 1 and mine[0]["relatedTaskId"] == tid,
-                    "resultMeta": related_task_id(first.meta) == tid,
-                    "resultAgainMeta": related_task_id(again.meta) == tid,
                 }
                 transcript["confirm"] = {
                     "created": tracker.scrub(dump(created)),
@@ -457,22 +397,8 @@ async def run(url: str, token: str) -> tuple[dict[str, Any], Tracker]:
             # ClientSession closed; stop the pumps before leaving streamablehttp_client (DELETE).
             pumps.cancel_scope.cancel()
 
-    transcript["terminate"] = {
-        "sent": bool(delete_statuses),
-        "status": delete_statuses[-1] if delete_statuses else None,
-    }
+    transcript["terminate"] = describe_terminate(delete_statuses)
     return transcript, tracker
-
-
-def _unwrap(exc: BaseException) -> BaseException:
-    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
-        exc = exc.exceptions[0]
-    return exc
-
-
-async def main_async(url: str, token: str) -> tuple[dict[str, Any], Tracker]:
-    with anyio.fail_after(WHOLE_RUN_TIMEOUT_S):
-        return await run(url, token)
 
 
 def emit_stderr_lines(tracker: Tracker) -> None:
@@ -488,35 +414,12 @@ def emit_stderr_lines(tracker: Tracker) -> None:
 
 
 def main() -> int:
-    if len(sys.argv) != 3:
-        print("usage: py_tasks_client.py <url> <bearer-token>", file=sys.stderr)
-        return 2
-    url, token = sys.argv[1], sys.argv[2]
+    def to_transcript(result: tuple[dict[str, Any], Tracker]) -> dict[str, Any]:
+        transcript, tracker = result
+        emit_stderr_lines(tracker)
+        return transcript
 
-    def on_alarm(_signum: int, _frame: Any) -> None:
-        sys.stderr.write(f"py_tasks_client: FAILED: hard timeout ({int(WHOLE_RUN_TIMEOUT_S) + 5} s)\n")
-        sys.stderr.flush()
-        os._exit(1)
-
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(int(WHOLE_RUN_TIMEOUT_S) + 5)
-
-    try:
-        transcript, tracker = anyio.run(main_async, url, token)
-    except BaseException as exc:  # noqa: BLE001 - report anything and exit non-zero
-        inner = _unwrap(exc)
-        if isinstance(inner, TimeoutError):
-            msg = f"whole run exceeded {WHOLE_RUN_TIMEOUT_S} s"
-        else:
-            msg = f"{type(inner).__name__}: {inner}"
-        traceback.print_exception(exc, file=sys.stderr)
-        sys.stderr.write(f"py_tasks_client: FAILED: {msg}\n")
-        return 1
-    signal.alarm(0)
-    emit_stderr_lines(tracker)
-    sys.stdout.write(json.dumps(canonical(transcript), indent=2, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
-    return 0
+    return client_main("py_tasks_client", WHOLE_RUN_TIMEOUT_S, run, to_transcript)
 
 
 if __name__ == "__main__":

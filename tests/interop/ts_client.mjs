@@ -42,88 +42,29 @@
 //   Env INTEROP_TIMEOUT_SCALE=<number> (optional, default 1) multiplies all three limits.
 //   Non-fatal transport diagnostics (e.g. the GET stream being closed by the DELETE) go to
 //   stderr only. Bad arguments: exit 2.
-import { readFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+    SCALE,
+    STEP_TIMEOUT_MS,
+    createTransport,
+    describeInitialize,
+    finish,
+    logTransportErrors,
+    sdkVersion,
+    startClient,
+    terminateAndClose
+} from './lib/client_common.mjs';
 
-// INTEROP_TIMEOUT_SCALE (optional, default 1) multiplies every timeout, for loaded machines.
-const SCALE = Number(process.env.INTEROP_TIMEOUT_SCALE ?? '1') > 0 ? Number(process.env.INTEROP_TIMEOUT_SCALE ?? '1') : 1;
 const WHOLE_RUN_TIMEOUT_MS = 20_000 * SCALE;
-const STEP_TIMEOUT_MS = 10_000 * SCALE;
 const LATE_LOG_WAIT_MS = 3_000 * SCALE;
 
-function fail(msg) {
-    process.stderr.write(`ts_client: FAILED: ${msg}\n`);
-    process.exit(1);
-}
-
-const argv = process.argv.slice(2);
-if (argv.length !== 2) {
-    process.stderr.write('usage: node ts_client.mjs <url> <bearer-token>\n');
-    process.exit(2);
-}
-const [url, token] = argv;
-
-const watchdog = setTimeout(() => fail(`whole run exceeded ${WHOLE_RUN_TIMEOUT_MS} ms`), WHOLE_RUN_TIMEOUT_MS);
-watchdog.unref();
-
-const sdkVersion = JSON.parse(
-    readFileSync(new URL('./node_modules/@modelcontextprotocol/sdk/package.json', import.meta.url), 'utf8')
-).version;
-
-/** Recursively sort object keys so output does not depend on upstream/gateway key order. */
-function canonical(value) {
-    if (Array.isArray(value)) return value.map(canonical);
-    if (value && typeof value === 'object') {
-        const out = {};
-        for (const k of Object.keys(value).sort()) out[k] = canonical(value[k]);
-        return out;
-    }
-    return value;
-}
-
-const step = async (name, promise) => {
-    let timer;
-    const timeout = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`step ${name} exceeded ${STEP_TIMEOUT_MS} ms`)), STEP_TIMEOUT_MS);
-    });
-    try {
-        return await Promise.race([promise, timeout]);
-    } catch (err) {
-        // StreamableHTTPError carries the HTTP status in .code; surface it (e.g. "HTTP 401").
-        const http = typeof err?.code === 'number' && err.code >= 100 && err.code < 600 ? ` (HTTP ${err.code})` : '';
-        throw new Error(`step ${name}${http}: ${err?.message ?? err}`);
-    } finally {
-        clearTimeout(timer);
-    }
-};
+const { url, token, fail, step } = startClient({ prog: 'ts_client', wholeRunTimeoutMs: WHOLE_RUN_TIMEOUT_MS });
 
 async function main() {
-    const deleteStatuses = [];
-    // Wrap fetch only to observe the DELETE's HTTP status (terminateSession swallows 405).
-    const observingFetch = async (input, init) => {
-        const response = await fetch(input, init);
-        if ((init?.method ?? 'GET').toUpperCase() === 'DELETE') deleteStatuses.push(response.status);
-        return response;
-    };
-
-    const transport = new StreamableHTTPClientTransport(new URL(url), {
-        requestInit: { headers: { Authorization: `Bearer ${token}` } },
-        fetch: observingFetch,
-        // Keep reconnection attempts short so a broken GET stream cannot stall the run.
-        reconnectionOptions: {
-            initialReconnectionDelay: 200,
-            maxReconnectionDelay: 1000,
-            reconnectionDelayGrowFactor: 1.5,
-            maxRetries: 2
-        }
-    });
+    const { transport, deleteStatuses } = createTransport(url, token);
     const client = new Client({ name: 'taskgate-interop-ts-client', version: '1.0.0' });
-    let terminating = false;
-    client.onerror = err => {
-        process.stderr.write(`ts_client: transport${terminating ? ' (during terminate/close)' : ''}: ${err?.message ?? err}\n`);
-    };
+    const markTerminating = logTransportErrors(client, 'ts_client');
 
     const logs = [];
     client.setNotificationHandler(LoggingMessageNotificationSchema, notification => {
@@ -135,14 +76,7 @@ async function main() {
     const reqOpts = { timeout: STEP_TIMEOUT_MS };
 
     await step('initialize', client.connect(transport, reqOpts));
-    const serverVersion = client.getServerVersion();
-    transcript.initialize = {
-        protocolVersion: transport.protocolVersion ?? null,
-        serverName: serverVersion?.name ?? null,
-        serverVersion: serverVersion?.version ?? null,
-        capabilities: Object.keys(client.getServerCapabilities() ?? {}).sort(),
-        sessionIdAssigned: typeof transport.sessionId === 'string' && transport.sessionId.length > 0
-    };
+    transcript.initialize = describeInitialize(client, transport);
 
     const listed = await step('tools/list', client.listTools(undefined, reqOpts));
     transcript.tools = listed.tools.map(t => t.name).sort();
@@ -178,17 +112,8 @@ async function main() {
     }
     transcript.notify_later = { result: notifyResult, log: lateLog };
 
-    terminating = true;
-    await step('terminateSession', transport.terminateSession());
-    transcript.terminate = { ok: true, status: deleteStatuses.length ? deleteStatuses[deleteStatuses.length - 1] : null };
-
-    await step('close', client.close());
+    transcript.terminate = await terminateAndClose({ client, transport, deleteStatuses, step, markTerminating });
     return transcript;
 }
 
-main().then(
-    transcript => {
-        process.stdout.write(JSON.stringify(canonical(transcript), null, 2) + '\n', () => process.exit(0));
-    },
-    err => fail(err?.stack ?? err?.message ?? String(err))
-);
+finish(main, fail);

@@ -76,48 +76,20 @@
 //                                      tasks/cancel on a working task -> the Task with status
 //                                      "cancelled"; on a terminal task -> -32602. ttl defaults
 //                                      to 60000 ms when the request gives none.
-import http from 'node:http';
-import fs from 'node:fs';
-import { randomUUID } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { InMemoryTaskStore, InMemoryTaskMessageQueue } from '@modelcontextprotocol/sdk/experimental/tasks';
 import * as z from 'zod/v4';
+import { makeLog, parseServerArgs, serveMcp, sleep, waitForGetStream } from './lib/server_common.mjs';
 
-function usage(msg) {
-    process.stderr.write(`ts_server: ${msg}\n` +
-        'usage: node ts_server.mjs [--json-response] [--require-auth <value>] [--record <file>] [--port <n>]\n');
-    process.exit(2);
-}
-
-const opts = { jsonResponse: false, requireAuth: null, record: null, port: 0 };
-{
-    const argv = process.argv.slice(2);
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        const value = () => {
-            if (i + 1 >= argv.length) usage(`${a} needs a value`);
-            return argv[++i];
-        };
-        if (a === '--json-response') opts.jsonResponse = true;
-        else if (a === '--require-auth') opts.requireAuth = value();
-        else if (a === '--record') opts.record = value();
-        else if (a === '--port') {
-            const p = Number(value());
-            if (!Number.isInteger(p) || p < 0 || p > 65535) usage('bad --port');
-            opts.port = p;
-        } else usage(`unknown argument ${a}`);
-    }
-}
-
-const log = (...args) => process.stderr.write(`ts_server: ${args.join(' ')}\n`);
+const opts = parseServerArgs(
+    'ts_server',
+    'node ts_server.mjs [--json-response] [--require-auth <value>] [--record <file>] [--port <n>]'
+);
+const log = makeLog('ts_server');
 
 // Shared across sessions; the SDK binds each task to the session id that created it.
 const taskStore = new InMemoryTaskStore();
 const taskMessageQueue = new InMemoryTaskMessageQueue();
-
-const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
 function buildServer() {
     const server = new McpServer(
@@ -189,8 +161,7 @@ function buildServer() {
             (async () => {
                 // The SDK drops a GET-stream message when no GET stream is open, so on a loaded
                 // machine first wait (bounded) for the client's GET to have arrived.
-                const deadline = Date.now() + 2500;
-                while (!(openGetStreams.get(sessionId) > 0) && Date.now() < deadline) await sleep(20);
+                await waitForGetStream(sessionId, 2500);
                 await sleep(100);
                 // Server.sendLoggingMessage -> Protocol.notification() without relatedRequestId:
                 // the transport routes it to the standalone GET SSE stream.
@@ -239,113 +210,4 @@ function buildServer() {
     return server;
 }
 
-/** session id -> StreamableHTTPServerTransport */
-const transports = new Map();
-/** session id -> number of GET (standalone SSE) requests currently open */
-const openGetStreams = new Map();
-
-function sendJson(res, status, body, headers = {}) {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', ...headers });
-    res.end(text);
-}
-
-const rpcError = (code, message) => ({ jsonrpc: '2.0', error: { code, message }, id: null });
-
-function record(req, bodyText) {
-    if (!opts.record) return;
-    const headers = {};
-    for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
-    const line = JSON.stringify({ method: req.method, path: req.url, headers, body: bodyText }) + '\n';
-    fs.appendFileSync(opts.record, line);
-}
-
-async function handle(req, res) {
-    const chunks = [];
-    for await (const chunk of req) chunks.push(chunk);
-    const bodyText = Buffer.concat(chunks).toString('utf8');
-    record(req, bodyText);
-
-    const path = new URL(req.url, 'http://127.0.0.1').pathname;
-    if (path !== '/mcp') {
-        sendJson(res, 404, rpcError(-32000, 'Not found'));
-        return;
-    }
-    if (opts.requireAuth !== null && req.headers.authorization !== opts.requireAuth) {
-        sendJson(res, 401, rpcError(-32001, 'Unauthorized'), { 'www-authenticate': 'Bearer' });
-        return;
-    }
-
-    let parsed;
-    if (req.method === 'POST') {
-        try {
-            parsed = JSON.parse(bodyText);
-        } catch {
-            sendJson(res, 400, rpcError(-32700, 'Parse error: body is not JSON'));
-            return;
-        }
-    }
-
-    const sessionId = req.headers['mcp-session-id'];
-    if (typeof sessionId === 'string') {
-        const transport = transports.get(sessionId);
-        if (!transport) {
-            sendJson(res, 404, rpcError(-32001, 'Session not found'));
-            return;
-        }
-        if (req.method === 'GET') {
-            openGetStreams.set(sessionId, (openGetStreams.get(sessionId) ?? 0) + 1);
-            res.on('close', () => {
-                const n = (openGetStreams.get(sessionId) ?? 1) - 1;
-                if (n > 0) openGetStreams.set(sessionId, n);
-                else openGetStreams.delete(sessionId);
-            });
-        }
-        await transport.handleRequest(req, res, parsed);
-        return;
-    }
-
-    if (req.method === 'POST' && isInitializeRequest(parsed)) {
-        const transport = new StreamableHTTPServerTransport({
-            sessionIdGenerator: () => randomUUID(),
-            enableJsonResponse: opts.jsonResponse,
-            onsessioninitialized: id => {
-                transports.set(id, transport);
-            }
-        });
-        transport.onclose = () => {
-            if (transport.sessionId) transports.delete(transport.sessionId);
-        };
-        const server = buildServer();
-        await server.connect(transport);
-        await transport.handleRequest(req, res, parsed);
-        return;
-    }
-
-    sendJson(res, 400, rpcError(-32000, 'Bad Request: no valid session ID provided'));
-}
-
-const httpServer = http.createServer((req, res) => {
-    handle(req, res).catch(err => {
-        log('request failed:', err?.stack ?? err);
-        if (!res.headersSent) sendJson(res, 500, rpcError(-32603, 'Internal server error'));
-        else res.end();
-    });
-});
-
-httpServer.listen(opts.port, '127.0.0.1', () => {
-    process.stdout.write(`LISTENING ${httpServer.address().port}\n`);
-});
-
-httpServer.on('error', err => {
-    log('listen failed:', err?.message ?? err);
-    process.exit(1);
-});
-
-for (const sig of ['SIGTERM', 'SIGINT']) {
-    process.on(sig, () => {
-        for (const t of transports.values()) t.close().catch(() => {});
-        taskStore.cleanup();
-        process.exit(0);
-    });
-}
+serveMcp({ opts, log, buildServer, onShutdown: () => taskStore.cleanup() });

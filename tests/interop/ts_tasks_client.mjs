@@ -62,76 +62,36 @@
 //   exit 1, `ts_tasks_client: FAILED: ...` on stderr, nothing on stdout.
 //   Env INTEROP_TIMEOUT_SCALE=<number> (default 1) multiplies all limits; INTEROP_DEBUG=1 adds
 //   per-step timings on stderr. Bad arguments: exit 2.
-import { readFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
     CallToolResultSchema,
     ElicitRequestSchema,
     RELATED_TASK_META_KEY,
     TaskStatusNotificationSchema
 } from '@modelcontextprotocol/sdk/types.js';
+import {
+    SCALE,
+    STEP_TIMEOUT_MS,
+    canonical,
+    createTransport,
+    describeInitialize,
+    finish,
+    logTransportErrors,
+    sdkVersion,
+    startClient,
+    terminateAndClose
+} from './lib/client_common.mjs';
 
-const SCALE = Number(process.env.INTEROP_TIMEOUT_SCALE ?? '1') > 0 ? Number(process.env.INTEROP_TIMEOUT_SCALE ?? '1') : 1;
 const WHOLE_RUN_TIMEOUT_MS = 25_000 * SCALE;
-const STEP_TIMEOUT_MS = 10_000 * SCALE;
 const NOTIFICATION_WAIT_MS = 3_000 * SCALE;
 const TASK_TTL_MS = 30_000;
 const UNKNOWN_ID = 'no-such-task';
 
-function fail(msg) {
-    process.stderr.write(`ts_tasks_client: FAILED: ${msg}\n`);
-    process.exit(1);
-}
-
-const argv = process.argv.slice(2);
-if (argv.length !== 2) {
-    process.stderr.write('usage: node ts_tasks_client.mjs <url> <bearer-token>\n');
-    process.exit(2);
-}
-const [url, token] = argv;
-
-const watchdog = setTimeout(() => fail(`whole run exceeded ${WHOLE_RUN_TIMEOUT_MS} ms`), WHOLE_RUN_TIMEOUT_MS);
-watchdog.unref();
-
-const sdkVersion = JSON.parse(
-    readFileSync(new URL('./node_modules/@modelcontextprotocol/sdk/package.json', import.meta.url), 'utf8')
-).version;
-
-function canonical(value) {
-    if (Array.isArray(value)) return value.map(canonical);
-    if (value && typeof value === 'object') {
-        const out = {};
-        for (const k of Object.keys(value).sort()) out[k] = canonical(value[k]);
-        return out;
-    }
-    return value;
-}
-
-const withTimeout = async (name, promise) => {
-    let timer;
-    const timeout = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`step ${name} exceeded ${STEP_TIMEOUT_MS} ms`)), STEP_TIMEOUT_MS);
-    });
-    try {
-        return await Promise.race([promise, timeout]);
-    } finally {
-        clearTimeout(timer);
-    }
-};
-
-const T0 = Date.now();
-const DEBUG = !!process.env.INTEROP_DEBUG;
-const step = async (name, promise) => {
-    try {
-        const r = await withTimeout(name, promise);
-        if (DEBUG) process.stderr.write(`ts_tasks_client: [${Date.now() - T0} ms] ${name} done\n`);
-        return r;
-    } catch (err) {
-        const http = typeof err?.code === 'number' && err.code >= 100 && err.code < 600 ? ` (HTTP ${err.code})` : '';
-        throw new Error(`step ${name}${http}: ${err?.message ?? err}`);
-    }
-};
+const { url, token, fail, step, withTimeout, DEBUG, T0 } = startClient({
+    prog: 'ts_tasks_client',
+    wholeRunTimeoutMs: WHOLE_RUN_TIMEOUT_MS,
+    debug: true
+});
 
 // ---- task id bookkeeping -------------------------------------------------------------
 /** label -> task id (from the CreateTaskResult) */
@@ -194,23 +154,7 @@ async function expectError(name, promise) {
 }
 
 async function main() {
-    const deleteStatuses = [];
-    const observingFetch = async (input, init) => {
-        const response = await fetch(input, init);
-        if ((init?.method ?? 'GET').toUpperCase() === 'DELETE') deleteStatuses.push(response.status);
-        return response;
-    };
-
-    const transport = new StreamableHTTPClientTransport(new URL(url), {
-        requestInit: { headers: { Authorization: `Bearer ${token}` } },
-        fetch: observingFetch,
-        reconnectionOptions: {
-            initialReconnectionDelay: 200,
-            maxReconnectionDelay: 1000,
-            reconnectionDelayGrowFactor: 1.5,
-            maxRetries: 2
-        }
-    });
+    const { transport, deleteStatuses } = createTransport(url, token);
     // Observe every JSON-RPC message in both directions (for TASK_IDS / TASK_CURSORS).
     // Protocol.connect chains an onmessage that is already set.
     transport.onmessage = message => scanWire(message);
@@ -224,10 +168,7 @@ async function main() {
         { name: 'taskgate-interop-ts-tasks-client', version: '1.0.0' },
         { capabilities: { elicitation: { form: {} } } }
     );
-    let terminating = false;
-    client.onerror = err => {
-        process.stderr.write(`ts_tasks_client: transport${terminating ? ' (during terminate/close)' : ''}: ${err?.message ?? err}\n`);
-    };
+    const markTerminating = logTransportErrors(client, 'ts_tasks_client');
 
     /** task id -> statuses of notifications/tasks/status, arrival order */
     const statusNotes = new Map();
@@ -253,15 +194,9 @@ async function main() {
     const tasks = client.experimental.tasks;
 
     await step('initialize', client.connect(transport, reqOpts));
-    const serverVersion = client.getServerVersion();
-    const caps = client.getServerCapabilities() ?? {};
     transcript.initialize = {
-        protocolVersion: transport.protocolVersion ?? null,
-        serverName: serverVersion?.name ?? null,
-        serverVersion: serverVersion?.version ?? null,
-        capabilities: Object.keys(caps).sort(),
-        tasksCapability: caps.tasks ?? null,
-        sessionIdAssigned: typeof transport.sessionId === 'string' && transport.sessionId.length > 0
+        ...describeInitialize(client, transport),
+        tasksCapability: client.getServerCapabilities()?.tasks ?? null
     };
 
     const listed = await step('tools/list', client.listTools(undefined, reqOpts));
@@ -432,10 +367,7 @@ async function main() {
         allNonEmptyStrings: ids.every(id => typeof id === 'string' && id.length > 0)
     };
 
-    terminating = true;
-    await step('terminateSession', transport.terminateSession());
-    transcript.terminate = { ok: true, status: deleteStatuses.length ? deleteStatuses[deleteStatuses.length - 1] : null };
-    await step('close', client.close());
+    transcript.terminate = await terminateAndClose({ client, transport, deleteStatuses, step, markTerminating });
     return transcript;
 }
 
@@ -448,10 +380,4 @@ function emitStderrLines() {
     process.stderr.write(`TASK_ERRORS ${JSON.stringify(canonical(errors))}\n`);
 }
 
-main().then(
-    transcript => {
-        emitStderrLines();
-        process.stdout.write(JSON.stringify(canonical(transcript), null, 2) + '\n', () => process.exit(0));
-    },
-    err => fail(err?.stack ?? err?.message ?? String(err))
-);
+finish(main, fail, emitStderrLines);

@@ -85,47 +85,20 @@
 //   foreign id -> -32602 "Failed to retrieve task: Task not found"; tasks/result and
 //   tasks/cancel echo the id in their "Task not found: <id>" messages; tasks/list pages of 10,
 //   nextCursor = the last task id of the page (a raw task id!).
-import http from 'node:http';
-import fs from 'node:fs';
-import { randomUUID } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest, ElicitResultSchema, RELATED_TASK_META_KEY } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitResultSchema, RELATED_TASK_META_KEY } from '@modelcontextprotocol/sdk/types.js';
 import { InMemoryTaskStore, InMemoryTaskMessageQueue } from '@modelcontextprotocol/sdk/experimental/tasks';
 import * as z from 'zod/v4';
+import { makeLog, parseServerArgs, serveMcp, sleep, waitForGetStream } from './lib/server_common.mjs';
 
-function usage(msg) {
-    process.stderr.write(`ts_tasks_server: ${msg}\n` +
-        'usage: node ts_tasks_server.mjs [--json-response] [--require-auth <value>] [--record <file>] [--port <n>] [--shared-tasks]\n');
-    process.exit(2);
-}
-
-const opts = { jsonResponse: false, requireAuth: null, record: null, port: 0, sharedTasks: false };
-{
-    const argv = process.argv.slice(2);
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        const value = () => {
-            if (i + 1 >= argv.length) usage(`${a} needs a value`);
-            return argv[++i];
-        };
-        if (a === '--json-response') opts.jsonResponse = true;
-        else if (a === '--shared-tasks') opts.sharedTasks = true;
-        else if (a === '--require-auth') opts.requireAuth = value();
-        else if (a === '--record') opts.record = value();
-        else if (a === '--port') {
-            const p = Number(value());
-            if (!Number.isInteger(p) || p < 0 || p > 65535) usage('bad --port');
-            opts.port = p;
-        } else usage(`unknown argument ${a}`);
-    }
-}
-
-const log = (...args) => process.stderr.write(`ts_tasks_server: ${args.join(' ')}\n`);
-const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+const opts = parseServerArgs(
+    'ts_tasks_server',
+    'node ts_tasks_server.mjs [--json-response] [--require-auth <value>] [--record <file>] [--port <n>] [--shared-tasks]',
+    { '--shared-tasks': 'sharedTasks' }
+);
+const log = makeLog('ts_tasks_server');
 const TERMINAL = ['completed', 'failed', 'cancelled'];
 const ELICIT_TIMEOUT_MS = 15_000;
-const GET_STREAM_WAIT_MS = 2_500;
 
 /**
  * --shared-tasks: a TaskStore that forwards to one InMemoryTaskStore but never passes the
@@ -164,16 +137,6 @@ class SessionBlindTaskStore {
 const innerStore = new InMemoryTaskStore();
 const taskStore = opts.sharedTasks ? new SessionBlindTaskStore(innerStore) : innerStore;
 const taskMessageQueue = new InMemoryTaskMessageQueue();
-
-/** session id -> StreamableHTTPServerTransport */
-const transports = new Map();
-/** session id -> number of GET (standalone SSE) requests currently open */
-const openGetStreams = new Map();
-
-async function waitForGetStream(sessionId) {
-    const deadline = Date.now() + GET_STREAM_WAIT_MS;
-    while (!(openGetStreams.get(sessionId) > 0) && Date.now() < deadline) await sleep(20);
-}
 
 /** True when the task is gone or already terminal (cancelled meanwhile, expired). */
 async function isSettled(store, taskId) {
@@ -356,108 +319,4 @@ function buildServer() {
     return server;
 }
 
-function sendJson(res, status, body, headers = {}) {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', ...headers });
-    res.end(text);
-}
-
-const rpcError = (code, message) => ({ jsonrpc: '2.0', error: { code, message }, id: null });
-
-function record(req, bodyText) {
-    if (!opts.record) return;
-    const headers = {};
-    for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
-    const line = JSON.stringify({ method: req.method, path: req.url, headers, body: bodyText }) + '\n';
-    fs.appendFileSync(opts.record, line);
-}
-
-async function handle(req, res) {
-    const chunks = [];
-    for await (const chunk of req) chunks.push(chunk);
-    const bodyText = Buffer.concat(chunks).toString('utf8');
-    record(req, bodyText);
-
-    const path = new URL(req.url, 'http://127.0.0.1').pathname;
-    if (path !== '/mcp') {
-        sendJson(res, 404, rpcError(-32000, 'Not found'));
-        return;
-    }
-    if (opts.requireAuth !== null && req.headers.authorization !== opts.requireAuth) {
-        sendJson(res, 401, rpcError(-32001, 'Unauthorized'), { 'www-authenticate': 'Bearer' });
-        return;
-    }
-
-    let parsed;
-    if (req.method === 'POST') {
-        try {
-            parsed = JSON.parse(bodyText);
-        } catch {
-            sendJson(res, 400, rpcError(-32700, 'Parse error: body is not JSON'));
-            return;
-        }
-    }
-
-    const sessionId = req.headers['mcp-session-id'];
-    if (typeof sessionId === 'string') {
-        const transport = transports.get(sessionId);
-        if (!transport) {
-            sendJson(res, 404, rpcError(-32001, 'Session not found'));
-            return;
-        }
-        if (req.method === 'GET') {
-            openGetStreams.set(sessionId, (openGetStreams.get(sessionId) ?? 0) + 1);
-            res.on('close', () => {
-                const n = (openGetStreams.get(sessionId) ?? 1) - 1;
-                if (n > 0) openGetStreams.set(sessionId, n);
-                else openGetStreams.delete(sessionId);
-            });
-        }
-        await transport.handleRequest(req, res, parsed);
-        return;
-    }
-
-    if (req.method === 'POST' && isInitializeRequest(parsed)) {
-        const transport = new StreamableHTTPServerTransport({
-            sessionIdGenerator: () => randomUUID(),
-            enableJsonResponse: opts.jsonResponse,
-            onsessioninitialized: id => {
-                transports.set(id, transport);
-            }
-        });
-        transport.onclose = () => {
-            if (transport.sessionId) transports.delete(transport.sessionId);
-        };
-        const server = buildServer();
-        await server.connect(transport);
-        await transport.handleRequest(req, res, parsed);
-        return;
-    }
-
-    sendJson(res, 400, rpcError(-32000, 'Bad Request: no valid session ID provided'));
-}
-
-const httpServer = http.createServer((req, res) => {
-    handle(req, res).catch(err => {
-        log('request failed:', err?.stack ?? err);
-        if (!res.headersSent) sendJson(res, 500, rpcError(-32603, 'Internal server error'));
-        else res.end();
-    });
-});
-
-httpServer.listen(opts.port, '127.0.0.1', () => {
-    process.stdout.write(`LISTENING ${httpServer.address().port}\n`);
-});
-
-httpServer.on('error', err => {
-    log('listen failed:', err?.message ?? err);
-    process.exit(1);
-});
-
-for (const sig of ['SIGTERM', 'SIGINT']) {
-    process.on(sig, () => {
-        for (const t of transports.values()) t.close().catch(() => {});
-        taskStore.cleanup();
-        process.exit(0);
-    });
-}
+serveMcp({ opts, log, buildServer, onShutdown: () => taskStore.cleanup() });
