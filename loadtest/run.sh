@@ -67,7 +67,7 @@ cleanup() {
     for pid in ${PIDS[@]+"${PIDS[@]}"}; do wait "$pid" 2>/dev/null || true; done
     if ((rc != 0)); then
         log "failed (exit $rc); process logs are in $WORK"
-        for f in "$WORK"/*.log; do
+        for f in "$WORK"/{upstream,nginx,taskgate}.log "$WORK/nginx/error.log"; do
             [[ -s $f ]] || continue
             log "--- tail of $f"
             tail -n 15 "$f" >&2 || true
@@ -318,9 +318,9 @@ done
 
 NG_ADDED=$(calc '%.0f' "${M_P50[nginx]} - ${M_P50[direct]}")
 TG_ADDED=$(calc '%.0f' "${M_P50[taskgate]} - ${M_P50[direct]}")
-RPS_RATIO=$(calc '%.2f' "${M_RPS[taskgate]} / ${M_RPS[nginx]}")
+RPS_RATIO=$(calc '%.3f' "${M_RPS[taskgate]} / ${M_RPS[nginx]}")
 if ((NG_ADDED > 0)); then
-    LAT_RATIO=$(calc '%.2f' "$TG_ADDED / $NG_ADDED")
+    LAT_RATIO=$(calc '%.3f' "$TG_ADDED / $NG_ADDED")
 else
     LAT_RATIO="n/a (nginx added no p50 latency)"
 fi
