@@ -8,6 +8,7 @@
 //! lookup (tests never touch the process environment) and are never printed.
 
 pub mod duration;
+mod handle_keys;
 pub mod raw;
 pub mod secret;
 pub mod validate;

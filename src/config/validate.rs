@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use http::{HeaderName, Uri};
 
-use super::raw::{RawAuth, RawConfig, RawCredential, RawHandles, RawLimits, RawRoute};
+use super::raw::{RawAuth, RawConfig, RawCredential, RawLimits, RawRoute};
 use super::secret::{EnvLookup, Secret, SecretSource};
-use super::{Config, Credential, HandleKeys, Limits, RouteConfig, TlsFiles, duration};
+use super::{Config, Credential, Limits, RouteConfig, TlsFiles, duration};
 use crate::auth::{AuthConfig, ClaimMapping, ClaimPath, JwksSource};
 
 /// Every problem found in a configuration.
@@ -69,7 +69,7 @@ pub fn from_raw(raw: RawConfig, env: EnvLookup<'_>) -> Result<Config, ConfigErro
     let limits = limits(&raw.limits, &mut errs);
     let routes = routes(&raw.routes, &public_url, env, &mut errs);
     let auth = auth(&raw.auth, &routes, env, &mut errs);
-    let handle_keys = handle_keys(&raw.handles, env, &mut errs);
+    let handle_keys = super::handle_keys::validate(&raw.handles, env, &mut errs);
     match (errs.is_empty(), listen, auth) {
         (true, Some(listen), Some(auth)) => Ok(Config {
             listen,
@@ -382,42 +382,5 @@ fn claims(raw: &RawAuth, errs: &mut Vec<String>) -> ClaimMapping {
         tenant,
         client,
         scope,
-    }
-}
-
-fn handle_keys(raw: &RawHandles, env: EnvLookup<'_>, errs: &mut Vec<String>) -> Option<HandleKeys> {
-    use base64::Engine;
-    if raw.keys.is_empty() {
-        if raw.signing_key.is_some() {
-            errs.push("handles.signing_key is set but no [[handles.key]] is configured".into());
-        }
-        return None;
-    }
-    let mut keys = Vec::new();
-    for (i, k) in raw.keys.iter().enumerate() {
-        let decoded = Secret::load(&k.secret, env).and_then(|s| {
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(s.expose())
-                .map_err(|_| format!("handles.key[{i}] ({}): the secret is not base64url", k.kid))
-        });
-        match decoded {
-            Ok(bytes) => keys.push((k.kid.clone(), bytes)),
-            Err(e) => errs.push(e),
-        }
-    }
-    let signing = match (&raw.signing_key, raw.keys.as_slice()) {
-        (Some(s), _) => s.clone(),
-        (None, [only]) => only.kid.clone(),
-        (None, _) => {
-            errs.push("handles.signing_key must name the key that seals new handles".into());
-            return None;
-        }
-    };
-    match crate::handle::KeyRing::new(&keys, &signing) {
-        Ok(_) => Some(HandleKeys { keys, signing }),
-        Err(e) => {
-            errs.push(format!("handles: {e}"));
-            None
-        }
     }
 }
