@@ -35,7 +35,7 @@ use crate::auth::{Authenticator, Principal};
 use crate::body::{BoxError, GatewayBody, empty, full};
 use crate::config::{Config, Limits};
 use crate::error::GatewayError;
-use crate::handle::{HandleCodec, Owner};
+use crate::handle::HandleCodec;
 use crate::proxy::HttpClient;
 use crate::shutdown::Shutdown;
 use route::RouteTable;
@@ -94,10 +94,10 @@ impl Gateway {
             Err(e) => return e.into_response(None),
         };
         let (mut parts, body) = request.into_parts();
-        let owner = Owner::of(&principal);
         let route_name = route.config.name.as_str();
         // Session binding first: a foreign session never gets its body read.
-        if let Err(e) = session::to_upstream(&self.handles, route_name, &owner, &mut parts.headers)
+        if let Err(e) =
+            session::to_upstream(&self.handles, route_name, &principal, &mut parts.headers)
         {
             return e.into_response(None);
         }
@@ -131,7 +131,12 @@ impl Gateway {
         )
         .await;
         let result = result.map(|mut response| {
-            session::to_client(&self.handles, route_name, &owner, response.headers_mut());
+            session::to_client(
+                &self.handles,
+                route_name,
+                &principal,
+                response.headers_mut(),
+            );
             response
         });
         result.unwrap_or_else(|e| e.into_response(id.as_ref()))

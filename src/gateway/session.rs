@@ -8,10 +8,12 @@
 //! caller (another identity's, forged, from another route or key) is answered
 //! exactly like an unknown session — `404` — and nothing is forwarded.
 //! Binding is to identity claims, not token bytes, so a refreshed token of
-//! the same identity keeps its session.
+//! the same identity keeps its session. The owner digest is computed only
+//! when a session id is present, so stateless traffic pays nothing here.
 
 use http::{HeaderMap, HeaderValue};
 
+use crate::auth::Principal;
 use crate::error::GatewayError;
 use crate::handle::{Denial, HandleCodec, Kind, Owner, Sealed};
 use crate::mcp::header;
@@ -24,7 +26,7 @@ use crate::mcp::header;
 pub(super) fn to_upstream(
     codec: &HandleCodec,
     route: &str,
-    owner: &Owner,
+    principal: &Principal,
     headers: &mut HeaderMap,
 ) -> Result<(), GatewayError> {
     let Some(value) = headers.get(header::SESSION_ID) else {
@@ -33,7 +35,7 @@ pub(super) fn to_upstream(
     let opened = value
         .to_str()
         .map_err(|_| Denial::Malformed)
-        .and_then(|text| codec.verify(Kind::Session, route, text, owner, 0, 0));
+        .and_then(|text| codec.verify(Kind::Session, route, text, &Owner::of(principal), 0, 0));
     let sealed = match opened {
         Ok(s) => s,
         Err(denial) => {
@@ -49,7 +51,12 @@ pub(super) fn to_upstream(
 
 /// Replaces an upstream session id in a response with the caller's handle.
 /// Sealing is deterministic, so the same session always gets the same handle.
-pub(super) fn to_client(codec: &HandleCodec, route: &str, owner: &Owner, headers: &mut HeaderMap) {
+pub(super) fn to_client(
+    codec: &HandleCodec,
+    route: &str,
+    principal: &Principal,
+    headers: &mut HeaderMap,
+) {
     let Some(upstream) = headers
         .get(header::SESSION_ID)
         .and_then(|v| v.to_str().ok())
@@ -57,7 +64,7 @@ pub(super) fn to_client(codec: &HandleCodec, route: &str, owner: &Owner, headers
         return;
     };
     let sealed = Sealed {
-        owner: *owner,
+        owner: Owner::of(principal),
         issued_at: 0,
         expires_at: None,
         epoch: 0,

@@ -129,11 +129,7 @@ upstream = "ftp://x"
 "#,
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_taskgate"))
-        .args(["check", "--config"])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let out = check_config(&path);
     assert_eq!(out.status.code(), Some(78));
     let text = String::from_utf8_lossy(&out.stdout);
     for needle in [
@@ -149,11 +145,7 @@ upstream = "ftp://x"
     }
     let good = dir.path().join("good.toml");
     std::fs::write(&good, "[listen]\naddress = \"127.0.0.1:0\"\n[auth]\nissuer = \"https://i\"\njwks_file = \"/dev/null\"\n[[route]]\npath = \"/mcp\"\nupstream = \"http://127.0.0.1:9/mcp\"\n").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_taskgate"))
-        .args(["check", "--config"])
-        .arg(&good)
-        .output()
-        .unwrap();
+    let out = check_config(&good);
     assert!(
         out.status.success(),
         "{}",
@@ -165,11 +157,7 @@ upstream = "ftp://x"
 fn the_documented_example_config_is_valid() {
     let example =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/taskgate.example.toml");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_taskgate"))
-        .args(["check", "--config"])
-        .arg(&example)
-        .output()
-        .unwrap();
+    let out = check_config(&example);
     assert!(
         out.status.success(),
         "{}",
@@ -257,11 +245,7 @@ fn generated_handle_keys_plug_into_the_config_and_rotation_is_validated() {
     let check = |handles: &str| {
         let path = dir.path().join("c.toml");
         std::fs::write(&path, format!("{base}[handles]\n{handles}\n{snippets}")).unwrap();
-        std::process::Command::new(bin)
-            .args(["check", "--config"])
-            .arg(&path)
-            .output()
-            .unwrap()
+        check_config(&path)
     };
     assert!(
         check("signing_key = \"k2\"").status.success(),
@@ -270,4 +254,13 @@ fn generated_handle_keys_plug_into_the_config_and_rotation_is_validated() {
     let missing = check("signing_key = \"k3\"");
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stdout).contains("k3"));
+}
+
+/// Runs `taskgate check --config <path>`.
+fn check_config(path: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_taskgate"))
+        .args(["check", "--config"])
+        .arg(path)
+        .output()
+        .unwrap()
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::support::client::{Call, rpc};
 use crate::support::gateway::{TestGateway, UPSTREAM_CREDENTIAL};
-use crate::support::upstream::{Reply, Upstream};
+use crate::support::upstream::{Reply, Upstream, json_with_session};
 
 #[tokio::test]
 async fn post_is_forwarded_byte_for_byte_with_the_route_credential_not_the_client_token() {
@@ -41,34 +41,10 @@ async fn post_is_forwarded_byte_for_byte_with_the_route_credential_not_the_clien
 
 #[tokio::test]
 async fn session_and_version_headers_pass_through_both_ways() {
-    let up = Upstream::spawn(|seen| {
-        let mut r = http::Response::builder()
-            .status(200)
-            .header("content-type", "application/json")
-            .header("mcp-session-id", "upstream-session-1");
-        if seen.rpc_method().as_deref() != Some("initialize") {
-            r = r.header(
-                "x-echo-session",
-                seen.headers
-                    .get("mcp-session-id")
-                    .map(|v| v.to_str().unwrap())
-                    .unwrap_or(""),
-            );
-        }
-        Reply::Raw(
-            r.body(taskgate::body::full(
-                r#"{"jsonrpc":"2.0","id":1,"result":{}}"#,
-            ))
-            .unwrap(),
-        )
-    })
-    .await;
+    let up = Upstream::spawn(|_| json_with_session("upstream-session-1")).await;
     let gw = TestGateway::start(&up.url()).await;
     let token = gw.token("alice", "acme");
-    let init = Call::post_json(&gw.url(), Some(&token), &rpc(1, "initialize", json!({})))
-        .send()
-        .await;
-    let handle = init.header("mcp-session-id").unwrap().to_string();
+    let handle = gw.initialize(&token).await;
     assert!(
         handle.starts_with("tg1."),
         "the client sees a gateway handle, not {handle}"
@@ -122,24 +98,13 @@ async fn get_stream_with_last_event_id_and_delete_pass_through() {
     let rx = std::sync::Mutex::new(Some(rx));
     let up = Upstream::spawn(move |seen| match seen.method {
         Method::GET => Reply::Sse(rx.lock().unwrap().take().unwrap()),
-        Method::POST => Reply::Raw(
-            http::Response::builder()
-                .header("content-type", "application/json")
-                .header("mcp-session-id", "s1")
-                .body(taskgate::body::full(
-                    r#"{"jsonrpc":"2.0","id":1,"result":{}}"#,
-                ))
-                .unwrap(),
-        ),
+        Method::POST => json_with_session("s1"),
         _ => Reply::Status(StatusCode::OK),
     })
     .await;
     let gw = TestGateway::start(&up.url()).await;
     let token = gw.token("alice", "acme");
-    let init = Call::post_json(&gw.url(), Some(&token), &rpc(1, "initialize", json!({})))
-        .send()
-        .await;
-    let session = init.header("mcp-session-id").unwrap().to_string();
+    let session = gw.initialize(&token).await;
     tx.send(
         "id: 5\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{}}\n\n"
             .into(),

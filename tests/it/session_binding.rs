@@ -7,23 +7,12 @@ use serde_json::json;
 
 use crate::support::client::{Answer, Call, rpc};
 use crate::support::gateway::TestGateway;
-use crate::support::upstream::{Reply, Upstream};
+use crate::support::upstream::{Upstream, json_with_session};
 
 const UPSTREAM_SESSION: &str = "0f9c2d1e-upstream-session";
 
 async fn setup() -> (Upstream, TestGateway) {
-    let up = Upstream::spawn(|_| {
-        Reply::Raw(
-            http::Response::builder()
-                .header("content-type", "application/json")
-                .header("mcp-session-id", UPSTREAM_SESSION)
-                .body(taskgate::body::full(
-                    r#"{"jsonrpc":"2.0","id":1,"result":{}}"#,
-                ))
-                .unwrap(),
-        )
-    })
-    .await;
+    let up = Upstream::spawn(|_| json_with_session(UPSTREAM_SESSION)).await;
     let gw = TestGateway::start_with(&up.url(), |raw| {
         let mut second = taskgate::config::raw::RawRoute {
             path: "/other".into(),
@@ -35,14 +24,6 @@ async fn setup() -> (Upstream, TestGateway) {
     })
     .await;
     (up, gw)
-}
-
-async fn initialize(gw: &TestGateway, token: &str) -> String {
-    let init = Call::post_json(&gw.url(), Some(token), &rpc(1, "initialize", json!({})))
-        .send()
-        .await;
-    assert_eq!(init.status, StatusCode::OK);
-    init.header("mcp-session-id").unwrap().to_string()
 }
 
 async fn with_session(gw_url: &str, method: Method, token: &str, session: &str) -> Answer {
@@ -74,13 +55,13 @@ fn assert_unknown_session(a: &Answer, what: &str) {
 async fn the_client_sees_an_opaque_handle_and_the_upstream_its_own_id() {
     let (up, gw) = setup().await;
     let alice = gw.token("alice", "acme");
-    let handle = initialize(&gw, &alice).await;
+    let handle = gw.initialize(&alice).await;
     assert!(
         handle.starts_with("tg1.") && !handle.contains(UPSTREAM_SESSION),
         "{handle}"
     );
     assert_eq!(
-        initialize(&gw, &alice).await,
+        gw.initialize(&alice).await,
         handle,
         "stable for the same identity and session"
     );
@@ -97,7 +78,7 @@ async fn the_client_sees_an_opaque_handle_and_the_upstream_its_own_id() {
 async fn another_identity_replaying_the_session_gets_404_on_post_get_and_delete() {
     let (up, gw) = setup().await;
     let alice = gw.token("alice", "acme");
-    let handle = initialize(&gw, &alice).await;
+    let handle = gw.initialize(&alice).await;
     let before = up.count();
     let mut bob_same_tenant = gw.claims("bob", "acme");
     bob_same_tenant["azp"] = json!("test-client");
@@ -135,7 +116,7 @@ async fn another_identity_replaying_the_session_gets_404_on_post_get_and_delete(
 async fn forged_raw_and_cross_route_session_ids_are_unknown_sessions() {
     let (up, gw) = setup().await;
     let alice = gw.token("alice", "acme");
-    let handle = initialize(&gw, &alice).await;
+    let handle = gw.initialize(&alice).await;
     let before = up.count();
     let mut tampered = handle.clone();
     let last = tampered.pop().unwrap();
@@ -166,7 +147,7 @@ async fn forged_raw_and_cross_route_session_ids_are_unknown_sessions() {
 #[tokio::test]
 async fn a_refreshed_token_of_the_same_identity_keeps_the_session() {
     let (_up, gw) = setup().await;
-    let handle = initialize(&gw, &gw.token("alice", "acme")).await;
+    let handle = gw.initialize(&gw.token("alice", "acme")).await;
     let mut refreshed = gw.claims("alice", "acme");
     refreshed["jti"] = json!("second-token");
     refreshed["scope"] = json!("more scopes now");

@@ -80,6 +80,16 @@ impl TestGateway {
                "azp": "test-client", "iat": now, "exp": now + 3600})
     }
 
+    /// Sends `initialize` as `token` and returns the session handle the client got.
+    pub async fn initialize(&self, token: &str) -> String {
+        let body = super::client::rpc(1, "initialize", json!({}));
+        let init = super::client::Call::post_json(&self.url(), Some(token), &body)
+            .send()
+            .await;
+        assert_eq!(init.status, http::StatusCode::OK);
+        init.header("mcp-session-id").unwrap().to_string()
+    }
+
     /// An EdDSA token for `sub` in `tenant`.
     pub fn token(&self, sub: &str, tenant: &str) -> String {
         self.issuer

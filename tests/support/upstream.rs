@@ -228,6 +228,17 @@ impl Drop for OpenGuard {
     }
 }
 
+/// A `{"result":{}}` JSON answer carrying an upstream `Mcp-Session-Id`.
+pub fn json_with_session(session: &str) -> Reply {
+    Reply::Raw(
+        http::Response::builder()
+            .header("content-type", "application/json")
+            .header("mcp-session-id", session)
+            .body(full(r#"{"jsonrpc":"2.0","id":1,"result":{}}"#))
+            .unwrap(),
+    )
+}
+
 /// Path of a file under `tests/fixtures`.
 pub fn fixture(rel: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
