@@ -1,6 +1,12 @@
 //! Wiring: builds the shared state from a validated [`Config`], binds the
 //! listeners, and owns shutdown ordering.
 //!
+//! The MCP listener is served thread-per-core ([`workers`]): the shared
+//! state (gateway, authenticator, handle codec, connection limit) is one
+//! `Arc` for all serving threads, while each thread has its own listener and
+//! its own upstream client. The admin listener, and whatever the
+//! authenticator runs (JWKS fetches), stay on the caller's runtime.
+//!
 //! Shutdown order: readiness flips to failing and the listeners stop
 //! accepting (one cancellation), streaming responses end at their next event
 //! boundary, in-flight requests get `limits.shutdown_grace` to finish, and
@@ -12,6 +18,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 use crate::admin::AdminService;
@@ -19,8 +26,8 @@ use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::gateway::{Gateway, GatewayService};
 use crate::handle::{HandleCodec, KeyRing};
-use crate::proxy::build_client;
-use crate::server::{self, tls};
+use crate::proxy::{UpstreamClient, client_with, tls_config};
+use crate::server::{self, tls, workers};
 use crate::shutdown::Shutdown;
 
 /// A started gateway.
@@ -30,7 +37,7 @@ pub struct Running {
     /// Bound address of the admin listener, when configured.
     pub admin_addr: Option<SocketAddr>,
     shutdown: Shutdown,
-    servers: Vec<JoinHandle<bool>>,
+    servers: Vec<JoinHandle<anyhow::Result<bool>>>,
 }
 
 impl Running {
@@ -51,7 +58,7 @@ impl Running {
     pub async fn wait(self) -> anyhow::Result<()> {
         let mut drained = true;
         for s in self.servers {
-            drained &= s.await.context("listener task failed")?;
+            drained &= s.await.context("listener task failed")??;
         }
         anyhow::ensure!(
             drained,
@@ -67,8 +74,9 @@ impl Running {
 /// When a listener cannot be bound, TLS files are unusable, or the
 /// authenticator cannot load its keys.
 pub async fn start(mut config: Config) -> anyhow::Result<Running> {
-    let client = build_client(config.upstream_ca_bundle.as_deref())
-        .context("building the upstream client")?;
+    let upstream_tls =
+        tls_config(config.upstream_ca_bundle.as_deref()).context("building the upstream client")?;
+    let client = client_with(upstream_tls.clone());
     let tls = match &config.tls {
         Some(files) => Some(
             tls::acceptor(files)
@@ -78,10 +86,9 @@ pub async fn start(mut config: Config) -> anyhow::Result<Running> {
         None => None,
     };
     let shutdown = Shutdown::new();
-    let listener = TcpListener::bind(config.listen)
-        .await
+    let workers = config.workers.unwrap_or_else(workers::default_count).max(1);
+    let (listeners, addr) = workers::bind(config.listen, workers)
         .with_context(|| format!("binding {}", config.listen))?;
-    let addr = listener.local_addr()?;
     config.rebase_public_url(addr);
     let auth = Authenticator::new(config.auth.clone(), client.clone())
         .await
@@ -107,25 +114,33 @@ pub async fn start(mut config: Config) -> anyhow::Result<Running> {
         shutdown.clone(),
     ));
     let limits = config.limits.clone();
-    let mut servers = vec![tokio::spawn(server::serve(
-        listener,
+    // Each serving thread forwards through a client (and pool) of its own.
+    let services = listeners
+        .into_iter()
+        .map(|l| {
+            let client = UpstreamClient::new(client_with(upstream_tls.clone()));
+            (l, GatewayService::new(gateway.clone(), client))
+        })
+        .collect();
+    let shared = workers::Shared {
         tls,
-        GatewayService(gateway),
-        shutdown.clone(),
-        limits.max_connections,
-        limits.shutdown_grace,
-    ))];
+        shutdown: shutdown.clone(),
+        permits: Arc::new(Semaphore::new(limits.max_connections)),
+        grace: limits.shutdown_grace,
+    };
+    let mut servers = workers::spawn(services, &shared).context("starting serving threads")?;
     if let Some(l) = admin_listener {
-        servers.push(tokio::spawn(server::serve(
+        let serve = server::serve(
             l,
             None,
             AdminService::new(shutdown.clone()),
             shutdown.clone(),
-            64,
+            Arc::new(Semaphore::new(64)),
             limits.shutdown_grace,
-        )));
+        );
+        servers.push(tokio::spawn(async move { Ok(serve.await) }));
     }
-    tracing::info!(%addr, admin = ?admin_addr, routes = config.routes.len(), "taskgate listening");
+    tracing::info!(%addr, admin = ?admin_addr, routes = config.routes.len(), workers, "taskgate listening");
     Ok(Running {
         addr,
         admin_addr,

@@ -40,6 +40,8 @@ pub struct Config {
     /// Browser origins allowed to call the gateway (DNS-rebinding defence);
     /// requests without an `Origin` header are unaffected.
     pub allowed_origins: Vec<String>,
+    /// Serving threads for the MCP listener; `None`: one per core.
+    pub workers: Option<usize>,
     /// Size, depth and time limits.
     pub limits: Limits,
     /// Authentication of callers.

@@ -36,7 +36,7 @@ use crate::body::{BoxError, GatewayBody, empty, full};
 use crate::config::{Config, Limits};
 use crate::error::GatewayError;
 use crate::handle::HandleCodec;
-use crate::proxy::HttpClient;
+use crate::proxy::{HttpClient, UpstreamClient};
 use crate::shutdown::Shutdown;
 use route::RouteTable;
 
@@ -47,7 +47,7 @@ pub struct Gateway {
     routes: RouteTable,
     auth: Arc<Authenticator>,
     handles: Arc<HandleCodec>,
-    client: HttpClient,
+    client: UpstreamClient,
     limits: Limits,
     allowed_origins: Vec<String>,
     shutdown: Shutdown,
@@ -66,7 +66,7 @@ impl Gateway {
             routes: RouteTable::new(config),
             auth,
             handles,
-            client,
+            client: UpstreamClient::new(client),
             limits: config.limits.clone(),
             allowed_origins: config.allowed_origins.clone(),
             shutdown,
@@ -75,6 +75,20 @@ impl Gateway {
 
     /// Serves one request. Never fails: every error becomes a response.
     pub async fn handle<B>(&self, request: Request<B>) -> Response<GatewayBody>
+    where
+        B: Body<Data = Bytes> + Send + Unpin + 'static,
+        B::Error: Into<BoxError>,
+    {
+        self.handle_via(&self.client, request).await
+    }
+
+    /// As [`Self::handle`], forwarding through `client` (a serving thread's
+    /// own pool, so upstream connections stay on that thread).
+    pub async fn handle_via<B>(
+        &self,
+        client: &UpstreamClient,
+        request: Request<B>,
+    ) -> Response<GatewayBody>
     where
         B: Body<Data = Bytes> + Send + Unpin + 'static,
         B::Error: Into<BoxError>,
@@ -117,7 +131,7 @@ impl Gateway {
             _ => return GatewayError::MethodNotAllowed.into_response(None),
         };
         let upstream = forward::Upstream {
-            client: &self.client,
+            client,
             route: &route.config,
             limits: &self.limits,
             shutdown: &self.shutdown,
@@ -175,9 +189,23 @@ fn metadata_response(doc: Bytes, method: &Method) -> Response<GatewayBody> {
     r
 }
 
-/// The gateway as a `tower::Service`, for hyper and for layering.
+/// The gateway as a `tower::Service`, for hyper and for layering; forwards
+/// through the client it was made with (one per serving thread).
 #[derive(Clone)]
-pub struct GatewayService(pub Arc<Gateway>);
+pub struct GatewayService {
+    gateway: Arc<Gateway>,
+    client: Arc<UpstreamClient>,
+}
+
+impl GatewayService {
+    /// `gateway` forwarding through `client`.
+    pub fn new(gateway: Arc<Gateway>, client: UpstreamClient) -> Self {
+        GatewayService {
+            gateway,
+            client: Arc::new(client),
+        }
+    }
+}
 
 impl<B> tower::Service<Request<B>> for GatewayService
 where
@@ -193,7 +221,8 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        let gateway = self.0.clone();
-        Box::pin(async move { Ok(gateway.handle(request).await) })
+        let gateway = self.gateway.clone();
+        let client = self.client.clone();
+        Box::pin(async move { Ok(gateway.handle_via(&client, request).await) })
     }
 }

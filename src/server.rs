@@ -1,14 +1,15 @@
 //! Accept loop and per-connection serving, shared by the MCP listener and the
 //! admin listener.
 //!
-//! Invariants: at most `max_connections` connections are served at once
-//! (excess connections are closed immediately rather than queued, so an
+//! Invariants: at most `max_connections` connections are served at once,
+//! counted over every listener sharing one semaphore (excess connections are closed immediately rather than queued, so an
 //! overload sheds load instead of growing memory); request heads are bounded
 //! in size (oversize → `431`) and in time (slow-loris); on shutdown the
 //! listener stops accepting and connections are closed gracefully after their
 //! in-flight requests.
 
 pub mod tls;
+pub mod workers;
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -36,12 +37,13 @@ pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves `service` on `listener` until `shutdown` triggers, then drains
 /// connections for at most `grace`. Returns whether the drain completed.
+/// Every connection holds one of `permits` while it is served.
 pub async fn serve<S>(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     service: S,
     shutdown: Shutdown,
-    max_connections: usize,
+    permits: Arc<Semaphore>,
     grace: Duration,
 ) -> bool
 where
@@ -52,7 +54,6 @@ where
         + 'static,
     S::Future: Send + 'static,
 {
-    let permits = Arc::new(Semaphore::new(max_connections));
     let graceful = GracefulShutdown::new();
     let builder = builder();
     loop {

@@ -57,6 +57,10 @@ pub struct ServeArgs {
     /// TLS private key (PEM).
     #[arg(long, requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Serving threads (default: `listen.workers` from the config file, else
+    /// one per core).
+    #[arg(long, env = "TOKIO_WORKER_THREADS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub workers: Option<u64>,
 }
 
 impl ServeArgs {
@@ -80,6 +84,7 @@ impl ServeArgs {
                 tls_cert: self.tls_cert.clone(),
                 tls_key: self.tls_key.clone(),
                 allowed_origins: Vec::new(),
+                workers: None,
             },
             admin: self
                 .admin_listen
@@ -118,7 +123,12 @@ fn load(args: &ServeArgs) -> Result<Config, ConfigErrors> {
 /// `taskgate serve`.
 pub(super) async fn serve(args: ServeArgs) -> ExitCode {
     let config = match load(&args) {
-        Ok(c) => c,
+        Ok(mut c) => {
+            if let Some(n) = args.workers {
+                c.workers = usize::try_from(n).ok();
+            }
+            c
+        }
         Err(errors) => {
             tracing::error!("invalid configuration:\n{errors}");
             return ExitCode::from(EXIT_CONFIG);

@@ -75,6 +75,9 @@ pub struct RawListen {
     /// Allowed browser origins.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// Serving threads (default: one per core).
+    #[serde(default)]
+    pub workers: Option<usize>,
 }
 
 /// `[admin]`.

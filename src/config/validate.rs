@@ -67,6 +67,9 @@ pub fn from_raw(raw: RawConfig, env: EnvLookup<'_>) -> Result<Config, ConfigErro
         .as_ref()
         .and_then(|a| parse_addr("admin.address", &a.address, &mut errs));
     let limits = limits(&raw.limits, &mut errs);
+    if raw.listen.workers == Some(0) {
+        errs.push("listen.workers must be greater than zero".into());
+    }
     let routes = routes(&raw.routes, &public_url, env, &mut errs);
     let auth = auth(&raw.auth, &routes, env, &mut errs);
     let handle_keys = super::handle_keys::validate(&raw.handles, env, &mut errs);
@@ -78,6 +81,7 @@ pub fn from_raw(raw: RawConfig, env: EnvLookup<'_>) -> Result<Config, ConfigErro
             public_url,
             admin,
             allowed_origins: raw.listen.allowed_origins,
+            workers: raw.listen.workers,
             limits,
             auth,
             upstream_ca_bundle: raw.upstream_tls.ca_bundle,

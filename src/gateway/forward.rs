@@ -13,14 +13,14 @@ use http::{HeaderMap, Method, Request, Response, Uri};
 use crate::body::{GatewayBody, boxed, until_cancelled};
 use crate::config::{Limits, RouteConfig};
 use crate::error::GatewayError;
-use crate::proxy::{HttpClient, headers};
+use crate::proxy::{UpstreamClient, headers};
 use crate::shutdown::Shutdown;
 use crate::sse::RelayBody;
 
 /// Everything `forward` needs besides the request itself.
 pub(super) struct Upstream<'a> {
     /// The pooled client.
-    pub(super) client: &'a HttpClient,
+    pub(super) client: &'a UpstreamClient,
     /// The route being served.
     pub(super) route: &'a RouteConfig,
     /// Timeouts and relay limits.

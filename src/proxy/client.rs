@@ -1,6 +1,10 @@
 //! The pooled HTTP/1.1 + HTTP/2 client used for upstream MCP servers and for
 //! fetching JWKS documents.
 //!
+//! Every pooled connection is driven by a task on the runtime that opened it,
+//! so each serving thread gets a client of its own ([`client_with`]): its
+//! pooled connections and their tasks then never cross threads.
+//!
 //! TLS uses rustls with the platform's trust roots, or only the configured CA
 //! bundle when one is given (a private PKI should not also trust the world).
 
@@ -39,17 +43,33 @@ pub enum Error {
 /// # Errors
 /// When the bundle is unreadable or empty, or the platform store cannot be loaded.
 pub fn build_client(ca_bundle: Option<&Path>) -> Result<HttpClient, Error> {
+    Ok(client_with(tls_config(ca_bundle)?))
+}
+
+/// The TLS configuration every client of the process shares: loading the
+/// trust roots is the expensive part, so it is done once and each serving
+/// thread's client is made from it with [`client_with`].
+///
+/// # Errors
+/// As [`build_client`].
+pub fn tls_config(ca_bundle: Option<&Path>) -> Result<rustls::ClientConfig, Error> {
     let roots = match ca_bundle {
         Some(path) => bundle_roots(path)?,
         None => platform_roots()?,
     };
-    let tls = rustls::ClientConfig::builder_with_provider(
-        rustls::crypto::ring::default_provider().into(),
+    Ok(
+        rustls::ClientConfig::builder_with_provider(
+            rustls::crypto::ring::default_provider().into(),
+        )
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::NoRoots(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth(),
     )
-    .with_safe_default_protocol_versions()
-    .map_err(|e| Error::NoRoots(e.to_string()))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+}
+
+/// A client with its own connection pool, trusting what `tls` trusts.
+pub fn client_with(tls: rustls::ClientConfig) -> HttpClient {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);
@@ -60,9 +80,9 @@ pub fn build_client(ca_bundle: Option<&Path>) -> Result<HttpClient, Error> {
         .enable_http1()
         .enable_http2()
         .wrap_connector(http);
-    Ok(Client::builder(TokioExecutor::new())
+    Client::builder(TokioExecutor::new())
         .pool_idle_timeout(Duration::from_secs(90))
-        .build(https))
+        .build(https)
 }
 
 fn bundle_roots(path: &Path) -> Result<RootCertStore, Error> {

@@ -1,0 +1,191 @@
+//! Thread-per-core serving, the way nginx runs workers: `n` OS threads, each
+//! with its own current-thread tokio runtime and its own `SO_REUSEPORT`
+//! listener on the one address, so the kernel spreads connections over the
+//! threads and a connection, its requests and the upstream connections they
+//! use stay on one thread (no work stealing, no cross-thread wake-ups).
+//!
+//! Invariants:
+//! - every listener of a set is bound to the same address; when the address
+//!   asks for port 0 the first socket picks the port and the others bind to
+//!   it. With a single worker `SO_REUSEPORT` is not set, so a port in use is
+//!   an error exactly as with a plain bind (with several it is set on all of
+//!   them, as it must be; as with nginx's `reuseport`, another socket of the
+//!   same user bound with it could then share the port);
+//! - each thread serves until the shared [`Shutdown`] triggers and drains
+//!   like [`super::serve`]; its result reaches the caller's runtime through a
+//!   task there ([`spawn`] returns it);
+//! - serving lives no longer than the caller's runtime: if that task is
+//!   dropped (the runtime that called [`spawn`] shuts down), the thread stops
+//!   serving at once and drops its connections, as tasks spawned on that
+//!   runtime would have been.
+
+use std::convert::Infallible;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{Request, Response};
+use hyper::body::Incoming;
+use socket2::{Domain, Protocol, Socket, Type};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, oneshot};
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+
+use crate::body::GatewayBody;
+use crate::shutdown::Shutdown;
+
+/// Pending connections queued per listener (tokio's own default).
+const BACKLOG: i32 = 1024;
+
+/// The number of serving threads when none is configured: one per core.
+pub fn default_count() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
+/// Binds `n` (at least one) listeners on `addr`; returns them with the
+/// address actually bound.
+///
+/// # Errors
+/// When a socket cannot be created or bound.
+pub fn bind(addr: SocketAddr, n: usize) -> io::Result<(Vec<std::net::TcpListener>, SocketAddr)> {
+    let first = bind_one(addr, n > 1)?;
+    let bound = first.local_addr()?;
+    let mut listeners = vec![first];
+    for _ in 1..n {
+        listeners.push(bind_one(bound, true)?);
+    }
+    Ok((listeners, bound))
+}
+
+fn bind_one(addr: SocketAddr, reuse_port: bool) -> io::Result<std::net::TcpListener> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    // As tokio's own `TcpListener::bind`: a restart can rebind at once.
+    socket.set_reuse_address(true)?;
+    if reuse_port {
+        socket.set_reuse_port(true)?;
+    }
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(BACKLOG)?;
+    Ok(socket.into())
+}
+
+/// What every serving thread of a set shares.
+pub struct Shared {
+    /// TLS for the listeners, when configured.
+    pub tls: Option<TlsAcceptor>,
+    /// Stops accepting and starts the drain.
+    pub shutdown: Shutdown,
+    /// Connection limit over all threads.
+    pub permits: Arc<Semaphore>,
+    /// How long a drain may take.
+    pub grace: Duration,
+}
+
+/// Starts one serving thread per `(listener, service)` pair. Each returned
+/// task (on the caller's runtime) resolves to whether that thread's drain
+/// completed.
+///
+/// # Errors
+/// When a runtime or thread cannot be created; threads already started stop
+/// when their tasks are dropped.
+pub fn spawn<S>(
+    workers: Vec<(std::net::TcpListener, S)>,
+    shared: &Shared,
+) -> io::Result<Vec<JoinHandle<anyhow::Result<bool>>>>
+where
+    S: tower::Service<Request<Incoming>, Response = Response<GatewayBody>, Error = Infallible>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let mut tasks = Vec::with_capacity(workers.len());
+    for (i, (listener, service)) in workers.into_iter().enumerate() {
+        match spawn_one(i, listener, service, shared) {
+            Ok(task) => tasks.push(task),
+            Err(e) => {
+                // Dropping a task's receiver stops its thread.
+                tasks.iter().for_each(JoinHandle::abort);
+                return Err(e);
+            }
+        }
+    }
+    Ok(tasks)
+}
+
+fn spawn_one<S>(
+    i: usize,
+    listener: std::net::TcpListener,
+    service: S,
+    shared: &Shared,
+) -> io::Result<JoinHandle<anyhow::Result<bool>>>
+where
+    S: tower::Service<Request<Incoming>, Response = Response<GatewayBody>, Error = Infallible>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (mut done, result) = oneshot::channel();
+    let tls = shared.tls.clone();
+    let shutdown = shared.shutdown.clone();
+    let permits = shared.permits.clone();
+    let grace = shared.grace;
+    std::thread::Builder::new()
+        .name(format!("taskgate-worker-{i}"))
+        .spawn(move || {
+            let served = runtime.block_on(async {
+                let listener = match TcpListener::from_std(listener) {
+                    Ok(l) => l,
+                    Err(e) => return Some(Err(e)),
+                };
+                let serve = super::serve(listener, tls, service, shutdown, permits, grace);
+                tokio::select! {
+                    drained = serve => Some(Ok(drained)),
+                    // The caller's runtime is gone: stop now.
+                    () = done.closed() => None,
+                }
+            });
+            // Dropping the runtime drops whatever is still running on it.
+            drop(runtime);
+            if let Some(served) = served {
+                let _ = done.send(served);
+            }
+        })?;
+    Ok(tokio::spawn(async move {
+        match result.await {
+            Ok(served) => Ok(served?),
+            Err(_) => Err(anyhow::anyhow!("serving thread {i} ended unexpectedly")),
+        }
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_zero_binds_every_listener_to_the_port_the_first_got() {
+        let (listeners, bound) = bind("127.0.0.1:0".parse().unwrap(), 3).unwrap();
+        assert_eq!(listeners.len(), 3);
+        assert_ne!(bound.port(), 0);
+        for l in &listeners {
+            assert_eq!(l.local_addr().unwrap(), bound);
+        }
+    }
+
+    #[test]
+    fn a_single_listener_does_not_share_its_port() {
+        let (_held, bound) = bind("127.0.0.1:0".parse().unwrap(), 1).unwrap();
+        assert!(bind(bound, 1).is_err());
+        assert!(bind(bound, 2).is_err());
+    }
+}
