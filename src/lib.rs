@@ -8,14 +8,14 @@
 //! | [`cli`] | command-line surface (`serve`, `check`, `keys`, `dev-issuer`, `demo`) and exit codes |
 //! | [`config`] | raw TOML/flags → validated [`config::Config`]; every error reported at once |
 //! | [`app`] | wiring: shared state, listeners, admin server, shutdown ordering |
-//! | [`server`] | accept loop (TCP + optional rustls), per-connection hyper serve, draining |
+//! | [`server`] | accept loop (TCP + optional rustls), per-connection hyper serve, draining; thread-per-core serving threads with `SO_REUSEPORT` listeners |
 //! | [`admin`] | the separate admin listener: `/healthz`, `/readyz` |
 //! | [`gateway`] | the request pipeline: route → authenticate → validate → forward → relay |
 //! | [`handle`] | sealed, identity-bound gateway handles (task ids, session ids, cursors); the key ring |
 //! | [`auth`] | bearer JWT verification, JWKS, verified-token cache, claim mapping to [`auth::Principal`] |
 //! | [`jsonrpc`] | strict JSON-RPC message parsing (size, depth, duplicate keys) and the message model |
 //! | [`mcp`] | MCP protocol facts: header names, methods, error codes, era detection, header checks |
-//! | [`proxy`] | upstream HTTP client, header hygiene, credential injection |
+//! | [`proxy`] | upstream HTTP clients (a connection pool per serving thread; the shared TLS client), header hygiene, credential injection |
 //! | [`rewrite`] | every place a task id can appear (both eras, as data) and the one walker that rewrites them |
 //! | [`store`] | shared gateway state (revocations, terminal tracking, task index, caps, lockout counters); in-memory backend |
 //! | [`sse`] | incremental Server-Sent Events parser/encoder and the event-by-event relay body |

@@ -28,8 +28,21 @@ const HOP_BY_HOP: [HeaderName; 8] = [
 /// Client credentials that must never be forwarded upstream.
 const CLIENT_CREDENTIALS: [HeaderName; 2] = [header::AUTHORIZATION, header::COOKIE];
 
+/// `Proxy-Connection` is non-standard but still sent by some clients.
+const PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
+
+fn is_hop_by_hop(name: &HeaderName) -> bool {
+    HOP_BY_HOP.contains(name) || *name == PROXY_CONNECTION
+}
+
 /// Removes hop-by-hop headers, including those listed in `Connection`.
 pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    // The common case, none at all, costs one pass over the names instead of
+    // a lookup per hop-by-hop name. Names listed in `Connection` matter only
+    // when there is a `Connection` header, which is hop-by-hop itself.
+    if !headers.keys().any(is_hop_by_hop) {
+        return;
+    }
     let listed: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
         .iter()
@@ -40,8 +53,7 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     for name in listed.iter().chain(HOP_BY_HOP.iter()) {
         headers.remove(name);
     }
-    // `Proxy-Connection` is non-standard but still sent by some clients.
-    headers.remove("proxy-connection");
+    headers.remove(PROXY_CONNECTION);
 }
 
 /// Turns the client's request headers into the upstream's.
@@ -102,6 +114,18 @@ mod tests {
         assert!(h.get("keep-alive").is_none());
         assert_eq!(h.get("mcp-session-id").unwrap(), "abc");
         assert_eq!(h.get("mcp-param-region").unwrap(), "eu");
+    }
+
+    #[test]
+    fn each_hop_by_hop_header_alone_is_removed() {
+        for name in HOP_BY_HOP.iter().chain([&PROXY_CONNECTION]) {
+            let mut h = HeaderMap::new();
+            h.insert(name.clone(), HeaderValue::from_static("x"));
+            h.insert("mcp-session-id", HeaderValue::from_static("abc"));
+            strip_hop_by_hop(&mut h);
+            assert!(h.get(name).is_none(), "{name}");
+            assert_eq!(h.len(), 1);
+        }
     }
 
     #[test]
