@@ -388,3 +388,7 @@ fn claims(raw: &RawAuth, errs: &mut Vec<String>) -> ClaimMapping {
         scope,
     }
 }
+
+#[cfg(test)]
+#[path = "validate_tests.rs"]
+mod tests;
