@@ -6,11 +6,13 @@
 //!
 //! Invariants:
 //! - every listener of a set is bound to the same address; when the address
-//!   asks for port 0 the first socket picks the port and the others bind to
-//!   it. With a single worker `SO_REUSEPORT` is not set, so a port in use is
-//!   an error exactly as with a plain bind (with several it is set on all of
-//!   them, as it must be; as with nginx's `reuseport`, another socket of the
-//!   same user bound with it could then share the port);
+//!   asks for port 0 a probe socket picks the port and the set binds to it;
+//! - a port already listened on is an error, as with a plain bind, even when
+//!   the other socket has `SO_REUSEPORT` too (a second gateway started on the
+//!   same port must not silently take half of the connections): the probe is
+//!   bound without it first. After the set is bound, another socket of the
+//!   same user that sets `SO_REUSEPORT` could still join it, as with nginx's
+//!   `reuseport`; with a single worker the option is not set at all;
 //! - each thread serves until the shared [`Shutdown`] triggers and drains
 //!   like [`super::serve`]; its result reaches the caller's runtime through a
 //!   task there ([`spawn`] returns it);
@@ -50,6 +52,16 @@ pub fn default_count() -> usize {
 /// # Errors
 /// When a socket cannot be created or bound.
 pub fn bind(addr: SocketAddr, n: usize) -> io::Result<(Vec<std::net::TcpListener>, SocketAddr)> {
+    let addr = if n > 1 {
+        // A plain bind first: it fails on a port any other socket listens
+        // on, `SO_REUSEPORT` or not, so a second gateway (or anything else
+        // of the same user) on the port is an error rather than a silent
+        // share of the traffic. It also resolves port 0.
+        let probe = bind_one(addr, false)?;
+        probe.local_addr()?
+    } else {
+        addr
+    };
     let first = bind_one(addr, n > 1)?;
     let bound = first.local_addr()?;
     let mut listeners = vec![first];
@@ -187,5 +199,12 @@ mod tests {
         let (_held, bound) = bind("127.0.0.1:0".parse().unwrap(), 1).unwrap();
         assert!(bind(bound, 1).is_err());
         assert!(bind(bound, 2).is_err());
+    }
+
+    #[test]
+    fn a_second_set_on_a_port_in_use_is_refused() {
+        let (_held, bound) = bind("127.0.0.1:0".parse().unwrap(), 2).unwrap();
+        assert!(bind(bound, 2).is_err(), "must not share the port silently");
+        assert!(bind(bound, 1).is_err());
     }
 }
