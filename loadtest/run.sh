@@ -11,9 +11,10 @@
 #   THREADS=2          wrk threads
 #   ROUNDS=3           rounds; each round runs all three paths, order rotated
 #   WARMUP=3           seconds of wrk per path before the first round
-#   PROXY_WORKERS=N    nginx worker_processes AND taskgate's tokio worker
-#                      threads (default: nproc, i.e. nginx "auto" and tokio's
-#                      own default); the same number for both proxies
+#   PROXY_WORKERS=N    nginx worker_processes AND taskgate's serving threads
+#                      (TOKIO_WORKER_THREADS; default: nproc, i.e. nginx
+#                      "auto" and taskgate's own default); the same number
+#                      for both proxies
 #   SKIP_BUILD=1       use target/release/taskgate as it is
 #   SKIP_INSTALL=1     do not apt-get install nginx/wrk when missing
 #
@@ -380,7 +381,7 @@ mkdir -p "$OUT"
         "$THREADS" "$CONNECTIONS" "$DURATION" "$ROUNDS" "$WARMUP"
     printf -- '- upstream: `taskgate demo --upstream-only` (hyper, tokio default workers)\n'
     printf -- '- nginx: worker_processes %s, upstream keepalive 64, HTTP/1.1 upstream, proxy_buffering off, access_log off, keepalive_requests 1000000\n' "$PROXY_WORKERS"
-    printf -- '- taskgate: `serve` sidecar flags, Ed25519 JWT verified against a JWKS file (verified-token cache warm after the first request), TOKIO_WORKER_THREADS=%s, log level warn\n' "$PROXY_WORKERS"
+    printf -- '- taskgate: `serve` sidecar flags, Ed25519 JWT verified against a JWKS file (verified-token cache warm after the first request), %s serving threads (TOKIO_WORKER_THREADS), log level warn\n' "$PROXY_WORKERS"
     printf -- '- nothing pinned: load generator, proxies and upstream share all %s cores\n\n' "$(nproc)"
     printf '## Results (medians)\n\n%s\n\n' "$TABLE"
     printf '## Every round\n\n```text\n'
