@@ -36,8 +36,10 @@ pub struct Config {
     /// Whether `public_url` was derived from `listen` (and so follows the
     /// bound address when `listen` asks for port 0).
     pub public_url_derived: bool,
-    /// Admin listener (`/healthz`, `/readyz`), when configured.
+    /// Admin listener (`/healthz`, `/readyz`, revocation), when configured.
     pub admin: Option<SocketAddr>,
+    /// Bearer token for the admin revocation endpoints (off without one).
+    pub admin_token: Option<Secret>,
     /// Browser origins allowed to call the gateway (DNS-rebinding defence);
     /// requests without an `Origin` header are unaffected.
     pub allowed_origins: Vec<String>,

@@ -35,6 +35,7 @@
 mod clock;
 mod inbound;
 mod outbound;
+mod revoke;
 mod task_object;
 
 use std::sync::Arc;
@@ -47,6 +48,7 @@ use crate::store::{Caps, RetentionPolicy, Store, TaskKey};
 pub use clock::Clock;
 pub use inbound::{Follow, Refusal};
 pub use outbound::Verdict;
+pub use revoke::{Revocation, Revoked};
 
 /// Task-handle enforcement shared by every request. Cheap to share by `Arc`.
 pub struct TaskGuard {

@@ -100,6 +100,10 @@ pub struct RawListen {
 pub struct RawAdmin {
     /// `host:port`.
     pub address: String,
+    /// Bearer token required by the revocation endpoints; without it they
+    /// are off.
+    #[serde(default)]
+    pub token: Option<SecretSource>,
 }
 
 /// `[limits]`; every field optional.
