@@ -34,6 +34,7 @@
 
 mod clock;
 mod inbound;
+pub mod mediation;
 mod outbound;
 mod revoke;
 mod task_object;
@@ -49,6 +50,11 @@ pub use clock::Clock;
 pub use inbound::{Follow, Refusal};
 pub use outbound::Verdict;
 pub use revoke::{Revocation, Revoked};
+
+/// Whether `message` is a response creating a task (legacy L1, current M1).
+pub fn creates_task(message: &serde_json::Value, era: crate::mcp::Era) -> bool {
+    task_object::created_task_id(message, era).is_some()
+}
 
 /// Task-handle enforcement shared by every request. Cheap to share by `Arc`.
 pub struct TaskGuard {
