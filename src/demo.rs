@@ -9,3 +9,5 @@
 pub mod upstream;
 
 pub mod run;
+
+pub mod script;
