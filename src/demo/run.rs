@@ -136,8 +136,8 @@ impl Pair {
             let dir = DemoDir::create()?;
             let jwks = dir.0.join("jwks.json");
             std::fs::write(&jwks, issuer.jwks_json()).context("writing the demo JWKS")?;
-            let raw = demo_config(listen, upstream, jwks); // TEMP mut
-            let _pending_tasks_config = max_ttl; // TEMP until RawTasks lands
+            let mut raw = demo_config(listen, upstream, jwks);
+            raw.tasks.max_ttl = max_ttl.map(str::to_owned);
             let secret = credential.clone();
             let env = move |name: &str| (name == CREDENTIAL_VAR).then(|| secret.clone());
             let config = crate::config::from_raw(raw, &env)

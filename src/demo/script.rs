@@ -2,7 +2,7 @@
 //! the gateway in front of the bundled (deliberately weak) example server,
 //! printed as a readable transcript. The run passes when every check does.
 //!
-//! The scenario ([`steps`]):
+//! The scenario (in `steps`):
 //! 1. alice starts `slow_report` as a task and gets a `tg1.` handle that does
 //!    not contain the upstream's own task id;
 //! 2. bob replays alice's handle on `tasks/get`, `tasks/result`,

@@ -295,7 +295,7 @@ impl Scenario {
         self.expect_refusal(&reply, id, &not_found(h));
         self.t.check(
             self.counts() == before,
-            "the gateway refused them itself, whatever the upstream still holds",
+            "the gateway refused both itself: the upstream received neither",
         );
         self.t.why(
             "a handle is a capability with a lifetime; the gateway enforces it for every upstream.",

@@ -100,9 +100,10 @@ impl Transcript {
         false
     }
 
-    /// `text` with every registered long string shortened.
+    /// `text` with every gateway handle (`tg1.…`) and every registered long
+    /// string shortened.
     pub(super) fn shorten(&self, text: &str) -> String {
-        let mut text = text.to_owned();
+        let mut text = shorten_handles(text);
         for long in &self.long {
             text = text.replace(long.as_str(), &short(long));
         }
@@ -161,6 +162,24 @@ fn summary(result: &Value) -> String {
     format!("result {}", compact(result, 120))
 }
 
+/// Every `tg1.` handle in `text` (a run of base64url characters and dots)
+/// shortened with [`short`].
+fn shorten_handles(text: &str) -> String {
+    let handle_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("tg1.") {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let len = from.find(|c: char| !handle_char(c)).unwrap_or(from.len());
+        let (handle, after) = from.split_at(len);
+        out.push_str(&short(handle));
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 /// One-line JSON, cut to about `max` characters.
 pub(super) fn compact(value: &Value, max: usize) -> String {
     let text = value.to_string();
@@ -189,6 +208,17 @@ mod tests {
             t.shorten(&format!("Task not found: {handle} (short)")),
             "Task not found: tg1.k1.AAAAAAAAAAAA… (short)"
         );
+    }
+
+    #[test]
+    fn handles_are_shortened_without_registration() {
+        let t = Transcript::default();
+        let handle = format!("tg1.kid.{}", "x".repeat(40));
+        assert_eq!(
+            t.shorten(&format!("task {handle}, and \"{handle}\"")),
+            "task tg1.kid.xxxxxxxxxxxx…, and \"tg1.kid.xxxxxxxxxxxx…\""
+        );
+        assert_eq!(t.shorten("no handle here"), "no handle here");
     }
 
     #[test]
