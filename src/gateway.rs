@@ -132,7 +132,8 @@ impl Gateway {
                     route.config.tasks,
                     &mut parts.headers,
                 )
-                .await {
+                .await
+                {
                     Ok((bytes, follow)) => (full(bytes), id, era, Some(follow)),
                     Err(e) => return e.into_response(id.as_ref()),
                 }

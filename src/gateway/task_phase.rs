@@ -131,8 +131,16 @@ async fn rewrite_text(exchange: &Exchange, bytes: &[u8]) -> Option<Vec<u8>> {
         mediation::strip_response(&mut value, exchange.request_method());
         if creates_task(&value, exchange.era) {
             tracing::warn!(route = %exchange.caller.route, "upstream created a task on a route where tasks are off: withheld");
-            let id = value.get("id").cloned().and_then(|v| jsonrpc::Id::try_from(v).ok());
-            let error = jsonrpc::error_object(id.as_ref(), crate::mcp::code::INTERNAL_ERROR, "Internal error", None);
+            let id = value
+                .get("id")
+                .cloned()
+                .and_then(|v| jsonrpc::Id::try_from(v).ok());
+            let error = jsonrpc::error_object(
+                id.as_ref(),
+                crate::mcp::code::INTERNAL_ERROR,
+                "Internal error",
+                None,
+            );
             return serde_json::to_vec(&error).ok();
         }
     }

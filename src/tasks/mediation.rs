@@ -27,7 +27,10 @@ const TOOLS_LIST: &str = "tools/list";
 /// Removes task capabilities and task augmentation from a client message.
 /// Returns whether it changed.
 pub fn strip_request(message: &mut Value, era: Era) -> bool {
-    let method = message.get("method").and_then(Value::as_str).map(str::to_owned);
+    let method = message
+        .get("method")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let Some(params) = message.get_mut("params").and_then(Value::as_object_mut) else {
         return false;
     };
@@ -71,7 +74,10 @@ pub fn strip_response(message: &mut Value, request_method: Option<&str>) -> bool
 
 /// Whether a response answering `request_method` may carry capabilities.
 pub fn advertises_capabilities(request_method: Option<&str>) -> bool {
-    matches!(request_method, Some(INITIALIZE | SERVER_DISCOVER | TOOLS_LIST))
+    matches!(
+        request_method,
+        Some(INITIALIZE | SERVER_DISCOVER | TOOLS_LIST)
+    )
 }
 
 /// Removes the legacy `tasks` member and the tasks extension.
@@ -92,10 +98,7 @@ fn strip_tool_task_support(tools: &mut Vec<Value>) -> bool {
     tools.retain(|tool| task_support(tool) != Some("required"));
     let mut changed = tools.len() != before;
     for tool in tools.iter_mut() {
-        if let Some(execution) = tool
-            .get_mut("execution")
-            .and_then(Value::as_object_mut)
-        {
+        if let Some(execution) = tool.get_mut("execution").and_then(Value::as_object_mut) {
             changed |= remove_task_support(execution);
         }
     }
@@ -122,7 +125,10 @@ mod tests {
             "capabilities":{"tasks":{"list":{}},"sampling":{},
                 "extensions":{"io.modelcontextprotocol/tasks":{},"other":{}}}}});
         assert!(strip_request(&mut init, Era::Legacy));
-        assert_eq!(init["params"]["capabilities"], json!({"sampling":{},"extensions":{"other":{}}}));
+        assert_eq!(
+            init["params"]["capabilities"],
+            json!({"sampling":{},"extensions":{"other":{}}})
+        );
         assert!(!strip_request(&mut init, Era::Legacy), "idempotent");
 
         let mut result = json!({"jsonrpc":"2.0","id":1,"result":{"capabilities":{"tools":{},"tasks":{"requests":{}}}}});
@@ -140,7 +146,10 @@ mod tests {
             {"name":"b","execution":{"taskSupport":"optional"}},
             {"name":"c"}]}});
         assert!(strip_response(&mut list, Some("tools/list")));
-        assert_eq!(list["result"]["tools"], json!([{"name":"b","execution":{}},{"name":"c"}]));
+        assert_eq!(
+            list["result"]["tools"],
+            json!([{"name":"b","execution":{}},{"name":"c"}])
+        );
     }
 
     #[test]
@@ -155,7 +164,10 @@ mod tests {
         let mut discover = json!({"jsonrpc":"2.0","id":1,"result":{"capabilities":{"extensions":{"io.modelcontextprotocol/tasks":{}}}}});
         assert!(strip_response(&mut discover, Some("server/discover")));
         let mut plain = json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x"}});
-        assert!(!strip_request(&mut plain, Era::Current), "nothing is ever added");
+        assert!(
+            !strip_request(&mut plain, Era::Current),
+            "nothing is ever added"
+        );
         assert_eq!(plain["params"], json!({"name":"x"}));
     }
 }

@@ -10,6 +10,7 @@ mod support;
 mod authn;
 mod bad_input;
 mod lifecycle;
+mod mediation;
 mod proxy_current;
 mod proxy_legacy;
 mod session_binding;
