@@ -12,8 +12,11 @@
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::attack::{Fixture, KID, Peer, Who, assert_refused, forgeries, gateway};
+use crate::support::attack::{
+    Fixture, KID, Peer, Who, assert_refused, forgeries, gateway, handle_key,
+};
 use crate::support::client::Call;
+use crate::support::gateway::TestGateway;
 use crate::support::tasks_upstream::RELATED_TASK;
 use crate::support::upstream::Upstream;
 
@@ -163,40 +166,54 @@ async fn forged_malformed_and_raw_task_ids_are_refused() {
 
 #[tokio::test]
 async fn handles_sealed_under_another_key_are_refused() {
-    let (fx, alice, h) = alice_with_a_task().await;
-    let upstream_session = fx.tasks.tasks()[0].session.clone();
-    // Each other gateway fronts the same upstream and route name, and alice
-    // resumes the same upstream session there: only the key differs.
-    let minted_by = async |kid: Option<&str>, fill: u8| {
-        let dir = fx.dir.path();
-        let other = match kid {
-            Some(kid) => gateway(&fx.tasks, dir, kid, fill, |_| {}).await,
-            None => {
-                let url = fx.tasks.url();
-                crate::support::gateway::TestGateway::start(&url).await
-            }
-        };
-        let peer = Peer::join(&other, Who::Alice, "/mcp", Some(&upstream_session)).await;
-        let handle = peer.start_task().await;
-        (other, handle)
-    };
-    // Control: a replica holding the same key mints handles this gateway opens.
-    let (_replica, same_key) = minted_by(Some(KID), 1).await;
-    let got = alice
-        .call(json!(1), "tasks/get", json!({"taskId": same_key}))
-        .await;
-    assert_eq!(
-        got["result"]["status"], "working",
-        "same-key replica handle: {got}"
-    );
+    // This gateway's ring: k1 seals, k2 (another secret) only verifies.
+    let keys = tempfile::tempdir().unwrap();
+    let verify_only = handle_key(keys.path(), "k2", 2).keys;
+    let fx = Fixture::start_with(|raw| {
+        raw.handles.keys.extend(verify_only);
+        raw.handles.signing_key = Some(KID.into());
+    })
+    .await;
+    let alice = fx.join(Who::Alice, "/mcp").await;
+    let h = alice.start_task().await;
 
+    // Alice's own task, her identity and route, but labelled with the other
+    // key of the ring: only the key is wrong.
+    let body = &h[h.rfind('.').unwrap() + 1..];
+    let relabelled = json!(format!("tg1.k2.{body}"));
+    for method in FOLLOW_UPS {
+        assert_refused(
+            fx.up(),
+            &alice,
+            method,
+            &relabelled,
+            "k1 ciphertext under k2",
+        )
+        .await;
+    }
+
+    // Gateways with keys of their own in front of the same upstream and
+    // route; alice resumes the same upstream session there.
+    let session = fx.tasks.tasks()[0].session.clone();
     for (what, kid, fill) in [
-        ("same kid, other secret", Some(KID), 2),
-        ("other kid", Some("k2"), 3),
+        ("same kid, other secret", Some(KID), 9),
+        ("ring kid, other secret", Some("k2"), 9),
+        ("unknown kid", Some("k3"), 3),
         ("ephemeral key", None, 0),
     ] {
-        let (_other, foreign) = minted_by(kid, fill).await;
-        assert!(foreign.starts_with("tg1."), "{what}: {foreign}");
+        let other = match kid {
+            Some(kid) => gateway(&fx.tasks, fx.dir.path(), kid, fill, |_| {}).await,
+            None => TestGateway::start(&fx.tasks.url()).await,
+        };
+        let there = Peer::join(&other, Who::Alice, "/mcp", Some(&session)).await;
+        let foreign = there.start_task().await;
+        let valid = there
+            .call(json!(1), "tasks/get", json!({"taskId": foreign}))
+            .await;
+        assert_eq!(
+            valid["result"]["status"], "working",
+            "{what}: genuine where minted: {valid}"
+        );
         for method in FOLLOW_UPS {
             assert_refused(fx.up(), &alice, method, &json!(foreign), what).await;
         }
