@@ -7,6 +7,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod attack_legacy;
+mod attack_legacy_list;
 mod authn;
 mod bad_input;
 mod lifecycle;
