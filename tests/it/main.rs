@@ -16,4 +16,5 @@ mod mediation;
 mod proxy_current;
 mod proxy_legacy;
 mod session_binding;
+mod stateless;
 mod task_handles;
