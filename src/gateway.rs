@@ -112,7 +112,7 @@ impl Gateway {
                 Ok(session) => session,
                 Err(e) => return e.into_response(None),
             };
-        let caller = Caller::new(route_name, &principal, session);
+        let caller = Caller::new(route_name, principal.clone(), session);
         let (forward_body, id, era, follow) = match parts.method {
             Method::POST => {
                 let inbound = match inbound::read_post(&parts.headers, body, &self.limits).await {

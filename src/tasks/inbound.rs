@@ -162,7 +162,7 @@ impl TaskGuard {
         // never costs a store round trip.
         let sealed = self
             .codec
-            .verify(kind, &caller.route, handle, &caller.owner, now, 0)
+            .verify(kind, &caller.route, handle, &caller.owner(), now, 0)
             .map_err(Resolve::Denied)?;
         if sealed.epoch < self.store.epoch().await? {
             return Err(Resolve::Denied(Denial::Revoked));
@@ -184,17 +184,12 @@ impl TaskGuard {
         let Some(record) = self.store.task(&key, now).await? else {
             return Err(Resolve::Denied(Denial::Expired));
         };
-        if record.owner != caller.owner {
+        if record.owner != caller.owner() {
             return Err(Resolve::Denied(Denial::Foreign));
         }
         let revoked = self
             .store
-            .is_revoked(
-                &key,
-                &caller.owner,
-                caller.tenant.as_deref(),
-                sealed.issued_at,
-            )
+            .is_revoked(&key, &caller.owner(), caller.tenant(), sealed.issued_at)
             .await?;
         if revoked {
             return Err(Resolve::Denied(Denial::Revoked));

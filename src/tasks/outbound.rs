@@ -186,8 +186,8 @@ impl TaskGuard {
         };
         let ttl_ms = task_object::cap_ttl(task, task_object::ttl_key(era), cap);
         let record = TaskRecord {
-            owner: caller.owner,
-            tenant: caller.tenant.clone(),
+            owner: caller.owner(),
+            tenant: caller.tenant().map(str::to_owned),
             tool: follow.and_then(|f| f.tool.clone()),
             created_at: self.clock.now_secs(),
             expires_at: Some(self.clock.secs_after(ttl_ms)),
@@ -264,7 +264,7 @@ impl TaskGuard {
 
     async fn owns(&self, caller: &Caller, upstream: &str, now: u64) -> Result<bool, store::Error> {
         let record = self.store.task(&caller.key(upstream), now).await?;
-        Ok(record.is_some_and(|r| r.owner == caller.owner))
+        Ok(record.is_some_and(|r| r.owner == caller.owner()))
     }
 
     /// The caller's handle for upstream task `upstream`: the one the request
@@ -282,11 +282,11 @@ impl TaskGuard {
         }
         let key = caller.key(upstream);
         let record = self.store.task(&key, now).await?;
-        let Some(record) = record.filter(|r| r.owner == caller.owner) else {
+        let Some(record) = record.filter(|r| r.owner == caller.owner()) else {
             return Err(Unresolved::NotOwned);
         };
         let sealed = Sealed {
-            owner: caller.owner,
+            owner: caller.owner(),
             issued_at: record.created_at,
             expires_at: record.expires_at,
             epoch,
@@ -302,7 +302,7 @@ impl TaskGuard {
     /// A sealed legacy `tasks/list` cursor, valid as long as a task may live.
     fn seal_cursor(&self, caller: &Caller, cursor: &str, now: u64, epoch: u32) -> String {
         let sealed = Sealed {
-            owner: caller.owner,
+            owner: caller.owner(),
             issued_at: now,
             expires_at: Some(self.clock.secs_after(self.max_ttl_ms())),
             epoch,
