@@ -24,7 +24,7 @@ use crate::mcp::method::{
     TOOLS_CALL,
 };
 use crate::rewrite::{self, Direction, Role};
-use crate::store;
+use crate::store::{self, TaskKey};
 
 /// What the request side learned, for the response side.
 #[derive(Clone, Debug, Default)]
@@ -35,6 +35,8 @@ pub struct Follow {
     pub tool: Option<String>,
     /// `(upstream id, handle)` of every task handle the request resolved.
     pub resolved: Vec<(String, String)>,
+    /// The store keys of those tasks (for terminal tracking).
+    pub keys: Vec<TaskKey>,
     /// The upstream id `params.taskId` resolved to (for `Mcp-Name`).
     pub task_id: Option<String>,
     /// Whether the message was changed (and must be re-serialized).
@@ -112,9 +114,10 @@ impl TaskGuard {
                 Role::RelatedTask | Role::ClientTask => continue,
             };
             match self.resolve(caller, kind, &value).await {
-                Ok(upstream) => {
-                    if kind == Kind::Task {
+                Ok((upstream, key)) => {
+                    if let Some(key) = key {
                         follow.resolved.push((upstream.clone(), value.clone()));
+                        follow.keys.push(key);
                     }
                     replacements.insert(value, upstream);
                 }
@@ -156,7 +159,12 @@ impl TaskGuard {
     }
 
     /// The upstream value behind a handle of `kind`, for `caller`.
-    async fn resolve(&self, caller: &Caller, kind: Kind, handle: &str) -> Result<String, Resolve> {
+    async fn resolve(
+        &self,
+        caller: &Caller,
+        kind: Kind,
+        handle: &str,
+    ) -> Result<(String, Option<TaskKey>), Resolve> {
         let now = self.clock.now_secs();
         // Identity, route, kind, expiry first: a foreign or forged handle
         // never costs a store round trip.
@@ -167,16 +175,23 @@ impl TaskGuard {
         if sealed.epoch < self.store.epoch().await? {
             return Err(Resolve::Denied(Denial::Revoked));
         }
-        if kind == Kind::Task {
-            self.check_task(caller, &sealed, now).await?;
-        }
-        Ok(sealed.upstream)
+        let key = if kind == Kind::Task {
+            Some(self.check_task(caller, &sealed, now).await?)
+        } else {
+            None
+        };
+        Ok((sealed.upstream, key))
     }
 
     /// The store's view of a verified task handle: known, the caller's, not
     /// purged (expired or past retention), not revoked.
-    async fn check_task(&self, caller: &Caller, sealed: &Sealed, now: u64) -> Result<(), Resolve> {
-        let key = crate::store::TaskKey {
+    async fn check_task(
+        &self,
+        caller: &Caller,
+        sealed: &Sealed,
+        now: u64,
+    ) -> Result<TaskKey, Resolve> {
+        let key = TaskKey {
             route: caller.route.clone(),
             session: sealed.session.clone(),
             upstream: sealed.upstream.clone(),
@@ -194,7 +209,7 @@ impl TaskGuard {
         if revoked {
             return Err(Resolve::Denied(Denial::Revoked));
         }
-        Ok(())
+        Ok(key)
     }
 }
 

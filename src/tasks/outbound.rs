@@ -26,7 +26,7 @@ use super::inbound::Follow;
 use super::{Caller, TaskGuard, task_object};
 use crate::handle::{Kind, Sealed};
 use crate::jsonrpc::{self, Id};
-use crate::mcp::method::TASKS_LIST;
+use crate::mcp::method::{TASKS_LIST, TASKS_RESULT};
 use crate::mcp::{Era, code};
 use crate::rewrite::{self, Direction, Role};
 use crate::store::{self, TaskRecord};
@@ -121,6 +121,18 @@ impl TaskGuard {
                 let key = caller.key(id);
                 self.store
                     .mark_terminal(&key, self.clock.secs_after(0))
+                    .await?;
+            }
+        }
+        // A legacy tasks/result answers only once the task is terminal.
+        if era == Era::Legacy
+            && request_method == Some(TASKS_RESULT)
+            && message.get("result").is_some()
+            && let Some(follow) = follow
+        {
+            for key in &follow.keys {
+                self.store
+                    .mark_terminal(key, self.clock.secs_after(0))
                     .await?;
             }
         }
