@@ -29,10 +29,11 @@
 //!   for its owner, on every message and every replica.
 //!
 //! Client-hosted legacy tasks (L10–L14) are the client's own ids: they pass
-//! unchanged both ways. They travel only inside an `Mcp-Session-Id` that the
-//! session binding ties to one identity, so no other identity can name them.
+//! unchanged both ways, bound to the caller and upstream session that
+//! created them (see `hosted`).
 
 mod clock;
+mod hosted;
 mod inbound;
 pub mod mediation;
 mod outbound;

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::{Caller, TaskGuard, task_object};
+use super::{Caller, TaskGuard, hosted, task_object};
 use crate::handle::{Denial, Kind, Sealed};
 use crate::mcp::Era;
 use crate::mcp::method::{
@@ -100,8 +100,10 @@ impl TaskGuard {
         require_strings(message, &method).map_err(refuse)?;
 
         let mut replacements: HashMap<String, String> = HashMap::new();
+        let created = hosted::hosted_creation(message).map(str::to_owned);
+        let mut hosted_ok: Vec<String> = Vec::new();
         for (role, value) in rewrite::find(message, era, Direction::ToUpstream, None) {
-            if replacements.contains_key(&value) {
+            if replacements.contains_key(&value) || hosted_ok.contains(&value) {
                 continue;
             }
             let kind = match role {
@@ -111,7 +113,25 @@ impl TaskGuard {
                 // notification names its own hosted task unless it is a
                 // gateway handle.
                 Role::RelatedTask if value.starts_with(crate::handle::PREFIX) => Kind::Task,
-                Role::RelatedTask | Role::ClientTask => continue,
+                Role::RelatedTask | Role::ClientTask => {
+                    let known = created.as_deref() == Some(value.as_str())
+                        || self.is_hosted(caller, &value).await.map_err(|e| {
+                            tracing::error!(route = %caller.route, error = %e, "task store unavailable: refusing");
+                            Refusal::Unavailable
+                        })?;
+                    if !known {
+                        tracing::info!(
+                            route = %caller.route,
+                            method = %method,
+                            reason = "unknown_hosted_task",
+                            handle = %self.codec.fingerprint(&value),
+                            "client-hosted task id refused"
+                        );
+                        return Err(refuse(value));
+                    }
+                    hosted_ok.push(value);
+                    continue;
+                }
             };
             match self.resolve(caller, kind, &value).await {
                 Ok((upstream, key)) => {
@@ -136,6 +156,12 @@ impl TaskGuard {
                     return Err(Refusal::Unavailable);
                 }
             }
+        }
+        if let Some(id) = &created {
+            self.record_hosted(caller, id).await.map_err(|e| {
+                tracing::error!(route = %caller.route, error = %e, "task store unavailable: refusing");
+                Refusal::Unavailable
+            })?;
         }
         follow.task_id = message
             .pointer("/params/taskId")

@@ -147,15 +147,22 @@ impl TaskGuard {
                 continue;
             }
             let handle = match role {
-                Role::ClientTask => continue,
+                Role::ClientTask => {
+                    if self.is_hosted(caller, &value).await? {
+                        continue;
+                    }
+                    return Err(Unresolved::NotOwned);
+                }
                 Role::ListCursor => self.seal_cursor(caller, &value, now, epoch),
                 Role::ServerTask | Role::RelatedTask => {
                     match self.seal_task(caller, follow, &value, now, epoch).await {
                         Ok(h) => h,
-                        // A server-sent tasks/* request (L12) names the
+                        // A server-sent tasks/* request (L12) may name the
                         // client's own hosted task.
                         Err(Unresolved::NotOwned)
-                            if role == Role::RelatedTask && is_task_op_request =>
+                            if role == Role::RelatedTask
+                                && is_task_op_request
+                                && self.is_hosted(caller, &value).await? =>
                         {
                             continue;
                         }
