@@ -172,8 +172,8 @@ fn key_ring(config: &Config) -> anyhow::Result<KeyRing> {
         Some(k) => KeyRing::new(&k.keys, &k.signing).context("handle key ring"),
         None => {
             tracing::warn!(
-                "no [handles] keys configured: using an ephemeral key; handles will not survive a restart \
-                 (generate one with `taskgate keys generate`)"
+                "no [handles] keys configured: using an ephemeral key; session handles will not survive \
+                 a restart (generate one with `taskgate keys generate`)"
             );
             Ok(KeyRing::ephemeral())
         }

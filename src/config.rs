@@ -183,6 +183,9 @@ pub struct RouteConfig {
     pub required_scopes: Vec<String>,
     /// Canonical resource URI (RFC 8707 / RFC 9728) of this route.
     pub resource: String,
+    /// Whether tasks may run on this route; when false, task capabilities
+    /// are removed from what either side declares.
+    pub tasks: bool,
 }
 
 /// A header the gateway adds to upstream requests.

@@ -202,6 +202,10 @@ pub struct RawRoute {
     /// Canonical resource URI; defaults to public_url + path.
     #[serde(default)]
     pub resource: Option<String>,
+    /// Whether tasks may run on this route (default true). When false the
+    /// gateway removes task capabilities from both sides.
+    #[serde(default)]
+    pub tasks: Option<bool>,
 }
 
 /// `credential = { header = "authorization", env = "UPSTREAM_TOKEN" }`.

@@ -232,6 +232,7 @@ fn routes(
                 credential,
                 required_scopes: r.required_scopes.clone(),
                 resource,
+                tasks: r.tasks.unwrap_or(true),
             });
         }
     }

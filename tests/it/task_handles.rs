@@ -19,12 +19,18 @@ use crate::support::gateway::TestGateway;
 const LEGACY: &str = "2025-11-25";
 const CURRENT: &str = "2026-07-28";
 
-struct Demo {
-    gateway: TestGateway,
+pub(crate) struct Demo {
+    pub(crate) gateway: TestGateway,
     _stop: tokio_util::sync::DropGuard,
 }
 
 async fn demo() -> Demo {
+    demo_with(|_| {}).await
+}
+
+/// The bundled example server behind a gateway (TTL cap 60 s), with the
+/// gateway's raw config adjusted by `tweak`.
+pub(crate) async fn demo_with(tweak: impl FnOnce(&mut taskgate::config::raw::RawConfig)) -> Demo {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let token = CancellationToken::new();
@@ -35,6 +41,7 @@ async fn demo() -> Demo {
     tokio::spawn(serve(listener, options, token.clone()));
     let gateway = TestGateway::start_with(&format!("http://{addr}/mcp"), |raw| {
         raw.tasks.max_ttl = Some("60s".into());
+        tweak(raw);
     })
     .await;
     Demo {
@@ -44,7 +51,7 @@ async fn demo() -> Demo {
 }
 
 /// The JSON-RPC message answering a POST, from a JSON or an SSE body.
-fn answer_of(answer: &Answer) -> Value {
+pub(crate) fn answer_of(answer: &Answer) -> Value {
     let ct = answer
         .header("content-type")
         .unwrap_or_default()
@@ -64,14 +71,14 @@ fn answer_of(answer: &Answer) -> Value {
     }
 }
 
-struct Legacy<'a> {
+pub(crate) struct Legacy<'a> {
     gateway: &'a TestGateway,
     token: String,
     session: String,
 }
 
 impl<'a> Legacy<'a> {
-    async fn start(gateway: &'a TestGateway, sub: &str, tenant: &str) -> Legacy<'a> {
+    pub(crate) async fn start(gateway: &'a TestGateway, sub: &str, tenant: &str) -> Legacy<'a> {
         let token = gateway.token(sub, tenant);
         let init = rpc(
             1,
@@ -90,7 +97,7 @@ impl<'a> Legacy<'a> {
         }
     }
 
-    async fn call(&self, method: &str, params: Value) -> Value {
+    pub(crate) async fn call(&self, method: &str, params: Value) -> Value {
         let body = rpc(7, method, params);
         let answer = Call::post_json(&self.gateway.url(), Some(&self.token), &body)
             .header("mcp-session-id", &self.session)
