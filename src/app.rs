@@ -9,6 +9,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
@@ -22,6 +23,8 @@ use crate::handle::{HandleCodec, KeyRing};
 use crate::proxy::build_client;
 use crate::server::{self, tls};
 use crate::shutdown::Shutdown;
+use crate::store::memory::MemoryStore;
+use crate::tasks::{Clock, TaskGuard};
 
 /// A started gateway.
 pub struct Running {
@@ -99,10 +102,12 @@ pub async fn start(mut config: Config) -> anyhow::Result<Running> {
         .map(TcpListener::local_addr)
         .transpose()?;
     let handles = Arc::new(HandleCodec::new(key_ring(&config)?));
+    let tasks = Arc::new(task_guard(&config, handles.clone(), &shutdown));
     let gateway = Arc::new(Gateway::new(
         &config,
         Arc::new(auth),
         handles,
+        tasks,
         client,
         shutdown.clone(),
     ));
@@ -144,6 +149,16 @@ pub async fn run(config: Config, stop: impl Future<Output = ()>) -> anyhow::Resu
     tracing::info!("shutting down: draining connections");
     running.shutdown();
     running.wait().await
+}
+
+/// Task enforcement over the in-memory store, swept in the background until
+/// shutdown.
+fn task_guard(config: &Config, handles: Arc<HandleCodec>, shutdown: &Shutdown) -> TaskGuard {
+    let store = Arc::new(MemoryStore::new(TaskGuard::retention(&config.tasks)));
+    store
+        .clone()
+        .spawn_sweeper(Duration::from_secs(5), shutdown.token().clone());
+    TaskGuard::new(handles, store, config.tasks, Clock::system())
 }
 
 /// The configured key ring, or an ephemeral one (with a warning: handles and

@@ -11,6 +11,7 @@ pub mod duration;
 mod handle_keys;
 pub mod raw;
 pub mod secret;
+mod task_policy;
 pub mod validate;
 
 use std::net::SocketAddr;
@@ -51,6 +52,8 @@ pub struct Config {
     /// Keys sealing gateway handles; `None` means an ephemeral key made at
     /// start (handles then do not survive a restart).
     pub handle_keys: Option<HandleKeys>,
+    /// Task lifetime policy.
+    pub tasks: TaskPolicy,
 }
 
 /// The configured handle key ring (secrets decoded, not yet derived).
@@ -133,6 +136,32 @@ impl Default for Limits {
             upstream_timeout: Duration::from_secs(300),
             shutdown_grace: Duration::from_secs(10),
             max_connections: 10_000,
+        }
+    }
+}
+
+/// How long tasks and their handles live, and how many may be live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskPolicy {
+    /// Cap on the TTL a client requests and an upstream grants; an unlimited
+    /// (`null`) upstream TTL becomes this. Also the longest any handle lives.
+    pub max_ttl: Duration,
+    /// How long a terminal task's handle keeps working after the gateway
+    /// first saw the terminal state.
+    pub result_retention: Duration,
+    /// Most live tasks per identity (`None`: unlimited).
+    pub max_live_per_principal: Option<u32>,
+    /// Most live tasks per tenant (`None`: unlimited).
+    pub max_live_per_tenant: Option<u32>,
+}
+
+impl Default for TaskPolicy {
+    fn default() -> Self {
+        TaskPolicy {
+            max_ttl: Duration::from_secs(3600),
+            result_retention: Duration::from_secs(600),
+            max_live_per_principal: None,
+            max_live_per_tenant: None,
         }
     }
 }

@@ -82,6 +82,21 @@ pub enum GatewayError {
     /// A session id that is not the caller's (answered like an unknown session).
     #[error("unknown session")]
     UnknownSession,
+    /// A task handle (or list cursor) that does not resolve for the caller,
+    /// whatever the reason: answered exactly like an unknown task.
+    #[error("unknown task")]
+    UnknownTask {
+        /// The request method (the wording depends on it).
+        method: String,
+        /// What the client presented, echoed as the official SDK does.
+        presented: String,
+    },
+    /// Task state could not be checked (store failure): fail closed.
+    #[error("task state unavailable")]
+    TaskStateUnavailable,
+    /// The upstream's answer could not be relayed (too large, unreadable).
+    #[error("upstream answer unusable")]
+    UpstreamAnswerUnusable,
     /// The upstream could not be reached or broke the exchange.
     #[error("upstream unavailable")]
     UpstreamUnavailable,
@@ -106,11 +121,14 @@ impl GatewayError {
             | GatewayError::HeaderMismatch(_)
             | GatewayError::UnsupportedProtocolVersion
             | GatewayError::ResponseNotAllowed
-            | GatewayError::UnknownSession => ErrorSource::Client,
-            GatewayError::UpstreamUnavailable | GatewayError::UpstreamTimeout => {
-                ErrorSource::Upstream
+            | GatewayError::UnknownSession
+            | GatewayError::UnknownTask { .. } => ErrorSource::Client,
+            GatewayError::UpstreamUnavailable
+            | GatewayError::UpstreamTimeout
+            | GatewayError::UpstreamAnswerUnusable => ErrorSource::Upstream,
+            GatewayError::KeysUnavailable | GatewayError::TaskStateUnavailable => {
+                ErrorSource::Internal
             }
-            GatewayError::KeysUnavailable => ErrorSource::Internal,
         }
     }
 
@@ -122,6 +140,7 @@ impl GatewayError {
     /// Builds the response. `id` is the JSON-RPC request id when known, so the
     /// client can correlate the error with its request.
     pub fn into_response(self, id: Option<&Id>) -> Response<GatewayBody> {
+        let unknown_task;
         let (status, rpc, message): (StatusCode, Option<i64>, &str) = match &self {
             GatewayError::NoRoute => (StatusCode::NOT_FOUND, None, "Not Found"),
             GatewayError::MethodNotAllowed => {
@@ -185,6 +204,27 @@ impl GatewayError {
                 Some(code::SESSION_NOT_FOUND),
                 "Session not found",
             ),
+            // Exactly what the official TypeScript SDK server answers for an
+            // unknown task, so a refused handle is indistinguishable from one
+            // the upstream does not know.
+            GatewayError::UnknownTask { method, presented } => {
+                unknown_task = unknown_task_message(method, presented);
+                (
+                    StatusCode::OK,
+                    Some(code::INVALID_PARAMS),
+                    unknown_task.as_str(),
+                )
+            }
+            GatewayError::TaskStateUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some(code::INTERNAL_ERROR),
+                "Internal error",
+            ),
+            GatewayError::UpstreamAnswerUnusable => (
+                StatusCode::BAD_GATEWAY,
+                Some(code::INTERNAL_ERROR),
+                "Upstream answer unusable",
+            ),
             GatewayError::UpstreamUnavailable => (
                 StatusCode::BAD_GATEWAY,
                 Some(code::INTERNAL_ERROR),
@@ -219,6 +259,16 @@ impl GatewayError {
             }
         };
         builder.body(full(body)).unwrap_or_else(|_| fallback())
+    }
+}
+
+/// The official TypeScript SDK's wording for an unknown task, per method.
+fn unknown_task_message(method: &str, presented: &str) -> String {
+    use crate::mcp::method::{TASKS_GET, TASKS_LIST};
+    match method {
+        TASKS_GET => "Failed to retrieve task: Task not found".to_string(),
+        TASKS_LIST => format!("Failed to list tasks: Invalid cursor: {presented}"),
+        _ => format!("Task not found: {presented}"),
     }
 }
 

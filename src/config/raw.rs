@@ -33,6 +33,23 @@ pub struct RawConfig {
     /// Handle key ring.
     #[serde(default)]
     pub handles: RawHandles,
+    /// Task lifetime policy.
+    #[serde(default)]
+    pub tasks: RawTasks,
+}
+
+/// `[tasks]`: how long tasks and their handles live; every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTasks {
+    /// Duration text: cap on the TTL a client requests and an upstream grants.
+    pub max_ttl: Option<String>,
+    /// Duration text: how long a terminal task's handle keeps working.
+    pub result_retention: Option<String>,
+    /// Most live tasks per identity.
+    pub max_live_per_principal: Option<u32>,
+    /// Most live tasks per tenant.
+    pub max_live_per_tenant: Option<u32>,
 }
 
 /// `[handles]`: the key ring that seals gateway handles.

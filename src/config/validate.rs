@@ -70,6 +70,7 @@ pub fn from_raw(raw: RawConfig, env: EnvLookup<'_>) -> Result<Config, ConfigErro
     let routes = routes(&raw.routes, &public_url, env, &mut errs);
     let auth = auth(&raw.auth, &routes, env, &mut errs);
     let handle_keys = super::handle_keys::validate(&raw.handles, env, &mut errs);
+    let tasks = super::task_policy::validate(&raw.tasks, &mut errs);
     match (errs.is_empty(), listen, auth) {
         (true, Some(listen), Some(auth)) => Ok(Config {
             listen,
@@ -83,6 +84,7 @@ pub fn from_raw(raw: RawConfig, env: EnvLookup<'_>) -> Result<Config, ConfigErro
             upstream_ca_bundle: raw.upstream_tls.ca_bundle,
             routes,
             handle_keys,
+            tasks,
         }),
         _ => Err(ConfigErrors(errs)),
     }

@@ -13,3 +13,4 @@ mod lifecycle;
 mod proxy_current;
 mod proxy_legacy;
 mod session_binding;
+mod task_handles;

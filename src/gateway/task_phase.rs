@@ -1,0 +1,154 @@
+//! The task-handle phase of the pipeline: between validation and
+//! forwarding for requests, and around the upstream's answer (a JSON body,
+//! or each SSE event) for responses. The rules themselves live in
+//! [`crate::tasks`]; this module decides *when* a message must go through
+//! them and moves bytes in and out.
+//!
+//! Invariants:
+//! - Fast path: a request that is not a task operation, carries no
+//!   task-augmentation, and whose bytes the [`may_need_rewrite`] pre-check
+//!   clears is forwarded byte for byte; the same holds for every upstream
+//!   message (body or event) the pre-check clears.
+//! - A request is re-serialized only when it actually changed.
+//! - An upstream message the pre-check flags but that is not JSON is not
+//!   relayed (it may hold an upstream id the gateway cannot place).
+//! - Current era: `Mcp-Name` is replaced by the resolved upstream id (the
+//!   body agreement was already checked against the handle).
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue};
+use serde_json::Value;
+
+use super::inbound::Inbound;
+use crate::error::GatewayError;
+use crate::jsonrpc;
+use crate::mcp::headers::encode_sentinel;
+use crate::mcp::method::{
+    SUBSCRIPTIONS_LISTEN, TASKS_CANCEL, TASKS_GET, TASKS_LIST, TASKS_RESULT, TASKS_UPDATE,
+    TOOLS_CALL,
+};
+use crate::mcp::{Era, header};
+use crate::rewrite::may_need_rewrite;
+use crate::sse::{Event, EventMap, Mapped};
+use crate::tasks::{Caller, Follow, Refusal, TaskGuard, Verdict};
+
+/// Everything the response side needs about one exchange.
+pub(super) struct Exchange {
+    pub(super) guard: Arc<TaskGuard>,
+    pub(super) caller: Caller,
+    pub(super) era: Era,
+    /// The POSTed request this answers (`None` for GET streams).
+    pub(super) follow: Option<Follow>,
+}
+
+/// Runs a validated POST through the task rules; returns the bytes to
+/// forward and what the response side must know.
+///
+/// # Errors
+/// The refusal; the request must not be forwarded.
+pub(super) async fn request(
+    guard: &TaskGuard,
+    caller: &Caller,
+    inbound: Inbound,
+    headers: &mut HeaderMap,
+) -> Result<(Bytes, Follow), GatewayError> {
+    let method = inbound.envelope.method().map(str::to_owned);
+    let must_check = method.as_deref().is_some_and(is_task_operation)
+        || is_task_augmented(&inbound)
+        || may_need_rewrite(&inbound.bytes);
+    if !must_check {
+        let follow = Follow {
+            method,
+            ..Follow::default()
+        };
+        return Ok((inbound.bytes, follow));
+    }
+    let mut value = inbound.envelope.into_value();
+    let follow = guard
+        .to_upstream(caller, inbound.era, &mut value)
+        .await
+        .map_err(|refusal| match refusal {
+            Refusal::UnknownTask { method, presented } => {
+                GatewayError::UnknownTask { method, presented }
+            }
+            Refusal::Unavailable => GatewayError::TaskStateUnavailable,
+        })?;
+    if inbound.era == Era::Current
+        && let Some(upstream) = &follow.task_id
+        && let Ok(name) = HeaderValue::from_str(&encode_sentinel(upstream))
+    {
+        headers.insert(header::NAME, name);
+    }
+    let bytes = if follow.rewritten {
+        jsonrpc::to_bytes(&value)
+    } else {
+        inbound.bytes
+    };
+    Ok((bytes, follow))
+}
+
+/// Rewrites one upstream JSON message (a whole body). `None`: send nothing.
+pub(super) async fn response_body(exchange: &Exchange, bytes: Bytes) -> Option<Bytes> {
+    if !may_need_rewrite(&bytes) {
+        return Some(bytes);
+    }
+    rewrite_text(exchange, &bytes).await.map(Bytes::from)
+}
+
+/// Parses, rewrites and re-serializes one flagged message.
+async fn rewrite_text(exchange: &Exchange, bytes: &[u8]) -> Option<Vec<u8>> {
+    let Ok(mut value) = serde_json::from_slice::<Value>(bytes) else {
+        tracing::warn!(route = %exchange.caller.route, "unparseable upstream message that may carry task ids: withheld");
+        return None;
+    };
+    let verdict = exchange
+        .guard
+        .to_client(
+            &exchange.caller,
+            exchange.era,
+            exchange.follow.as_ref(),
+            &mut value,
+        )
+        .await;
+    match verdict {
+        Verdict::Forward => serde_json::to_vec(&value).ok(),
+        Verdict::Replace(other) => serde_json::to_vec(&other).ok(),
+        Verdict::Drop => None,
+    }
+}
+
+/// The SSE hook: each flagged event goes through the task rules.
+pub(super) struct TaskEvents(pub(super) Arc<Exchange>);
+
+impl EventMap for TaskEvents {
+    fn map(&mut self, event: Event) -> Mapped {
+        if !may_need_rewrite(event.data.as_bytes()) {
+            return Mapped::Ready(Some(event));
+        }
+        let exchange = self.0.clone();
+        Mapped::Later(Box::pin(async move {
+            let data = rewrite_text(&exchange, event.data.as_bytes()).await?;
+            let data = String::from_utf8(data).ok()?;
+            Some(Event { data, ..event })
+        }))
+    }
+}
+
+fn is_task_operation(method: &str) -> bool {
+    matches!(
+        method,
+        TASKS_GET | TASKS_RESULT | TASKS_CANCEL | TASKS_UPDATE | TASKS_LIST | SUBSCRIPTIONS_LISTEN
+    )
+}
+
+/// A legacy `tools/call` asking to run as a task (its TTL may need a cap).
+fn is_task_augmented(inbound: &Inbound) -> bool {
+    inbound.era == Era::Legacy
+        && inbound.envelope.method() == Some(TOOLS_CALL)
+        && inbound
+            .envelope
+            .params()
+            .is_some_and(|p| p.get("task").is_some())
+}
