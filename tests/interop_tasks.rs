@@ -34,156 +34,19 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::Duration;
+#[path = "interop_tasks/peers.rs"]
+mod peers;
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
+use peers::{Run, Sdk, TasksServer, diagnostics, diff, run_client};
 use support::gateway::{TestGateway, UPSTREAM_CREDENTIAL};
 
 const HANDLE_PREFIX: &str = "tg1.";
 /// The clients' probe id for an unknown task.
 const PROBE: &str = "no-such-task";
-
-fn interop_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop")
-}
-
-fn require_installed() {
-    let dir = interop_dir();
-    assert!(
-        dir.join("node_modules/@modelcontextprotocol/sdk").is_dir()
-            && dir.join(".venv/bin/python").is_file(),
-        "interop SDKs are not installed: run `bash scripts/install-interop-deps.sh` (scripts/test does)"
-    );
-}
-
-/// `ts_tasks_server.mjs`, requiring the upstream credential, recording every request
-/// and logging its stderr to a file.
-struct TasksServer {
-    _child: Child,
-    port: u16,
-    record: PathBuf,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl TasksServer {
-    async fn start(flags: &[&str]) -> TasksServer {
-        require_installed();
-        let dir = tempfile::tempdir().unwrap();
-        let record = dir.path().join("record.jsonl");
-        let log = dir.path().join("server.log");
-        let mut child = Command::new("node")
-            .arg(interop_dir().join("ts_tasks_server.mjs"))
-            .args(["--require-auth", UPSTREAM_CREDENTIAL, "--record"])
-            .arg(&record)
-            .args(flags)
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node is installed");
-        let mut line = String::new();
-        tokio::time::timeout(
-            Duration::from_secs(30),
-            BufReader::new(child.stdout.take().unwrap()).read_line(&mut line),
-        )
-        .await
-        .expect("ts_tasks_server started in time")
-        .unwrap();
-        let port = line
-            .trim()
-            .strip_prefix("LISTENING ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected: {line:?}"));
-        TasksServer {
-            _child: child,
-            port,
-            record,
-            log,
-            _dir: dir,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/mcp", self.port)
-    }
-
-    fn recorded(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.record)
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Sdk {
-    TypeScript,
-    Python,
-}
-
-/// One client run: its transcript and the stderr lines the tasks clients print.
-struct Run {
-    transcript: String,
-    stderr: String,
-    ids: Vec<String>,
-    cursors: Vec<String>,
-    errors: Value,
-}
-
-fn stderr_line(stderr: &str, prefix: &str) -> Value {
-    let lines: Vec<&str> = stderr
-        .lines()
-        .filter_map(|l| l.strip_prefix(prefix))
-        .collect();
-    assert_eq!(lines.len(), 1, "one {prefix:?} line expected in:\n{stderr}");
-    serde_json::from_str(lines[0]).unwrap()
-}
-
-fn strings(v: Value) -> Vec<String> {
-    serde_json::from_value(v).unwrap()
-}
-
-async fn run_client(sdk: Sdk, url: &str, token: &str) -> Run {
-    let dir = interop_dir();
-    let mut cmd = match sdk {
-        Sdk::TypeScript => {
-            let mut c = Command::new("node");
-            c.arg(dir.join("ts_tasks_client.mjs"));
-            c
-        }
-        Sdk::Python => {
-            let mut c = Command::new(dir.join(".venv/bin/python"));
-            c.arg(dir.join("py_tasks_client.py"));
-            c
-        }
-    };
-    cmd.args([url, token]).kill_on_drop(true);
-    // The clients stop themselves after 25 s (the Python one is killed at 30 s).
-    let out = tokio::time::timeout(Duration::from_secs(45), cmd.output())
-        .await
-        .unwrap_or_else(|_| panic!("{sdk:?} tasks client against {url} did not finish"))
-        .unwrap();
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        out.status.success(),
-        "{sdk:?} tasks client against {url} failed:\n{stderr}"
-    );
-    Run {
-        transcript: String::from_utf8(out.stdout).unwrap(),
-        ids: strings(stderr_line(&stderr, "TASK_IDS ")),
-        cursors: strings(stderr_line(&stderr, "TASK_CURSORS ")),
-        errors: stderr_line(&stderr, "TASK_ERRORS "),
-        stderr,
-    }
-}
 
 /// Every string under a `taskId` or `cursor` key in `v`.
 fn collect_ids(v: &Value, parent: &str, out: &mut BTreeSet<String>) {
@@ -210,14 +73,24 @@ fn bodies(records: &[Value]) -> Vec<Value> {
     out
 }
 
-/// The TASK_ERRORS messages with every task id the run saw replaced by `<id>`, so
-/// direct and gateway runs compare.
-fn normalized_errors(run: &Run) -> String {
-    let mut text = run.errors.to_string();
-    for id in &run.ids {
-        text = text.replace(id.as_str(), "<id>");
-    }
-    text
+/// The TASK_ERRORS entries (step -> `code message`) with every task id the run
+/// saw replaced by `<id>`, so direct and gateway runs compare.
+fn normalized_errors(run: &Run) -> BTreeMap<String, String> {
+    let entries = run.errors.as_object().expect("TASK_ERRORS is an object");
+    entries
+        .iter()
+        .map(|(step, e)| {
+            let mut text = format!(
+                "{} {}",
+                e["code"],
+                e["message"].as_str().unwrap_or_default()
+            );
+            for id in &run.ids {
+                text = text.replace(id.as_str(), "<id>");
+            }
+            (step.clone(), text)
+        })
+        .collect()
 }
 
 /// Runs `sdk`'s tasks scenario direct and through the gateway against one
@@ -240,10 +113,12 @@ async fn same_through_gateway(sdk: Sdk, flags: &[&str]) {
         assert!(!v.starts_with(HANDLE_PREFIX), "direct id/cursor {v}");
     }
 
-    assert_eq!(
-        direct.transcript, through.transcript,
-        "{sdk:?} tasks transcript differs through the gateway (gateway run stderr:\n{})",
-        through.stderr
+    assert!(
+        direct.transcript == through.transcript,
+        "{sdk:?} tasks transcript differs through the gateway (- direct, + gateway):\n{}\n\
+         gateway run diagnostics:\n{}",
+        diff(&direct.transcript, &through.transcript),
+        diagnostics(&through.stderr)
     );
 
     // Through the gateway: only handles, for ids and cursors alike.
@@ -351,10 +226,25 @@ async fn same_through_gateway(sdk: Sdk, flags: &[&str]) {
     }
 
     // Error responses: same codes (in the transcript) and the same messages, ids aside.
-    assert_eq!(
-        normalized_errors(&direct),
-        normalized_errors(&through),
-        "{sdk:?}: error messages differ through the gateway"
+    let (want, got) = (normalized_errors(&direct), normalized_errors(&through));
+    let differing: Vec<String> = want
+        .keys()
+        .chain(got.keys())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .filter(|step| want.get(*step) != got.get(*step))
+        .map(|step| {
+            format!(
+                "{step}:\n  direct:  {:?}\n  gateway: {:?}",
+                want.get(step),
+                got.get(step)
+            )
+        })
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "{sdk:?}: error responses differ through the gateway:\n{}",
+        differing.join("\n")
     );
 }
 
