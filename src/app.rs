@@ -15,7 +15,7 @@ use anyhow::Context as _;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::admin::AdminService;
+use crate::admin::{AdminService, Revoker};
 use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::gateway::{Gateway, GatewayService};
@@ -103,6 +103,10 @@ pub async fn start(mut config: Config) -> anyhow::Result<Running> {
         .transpose()?;
     let handles = Arc::new(HandleCodec::new(key_ring(&config)?));
     let tasks = Arc::new(task_guard(&config, handles.clone(), &shutdown));
+    let revoker = config.admin_token.clone().map(|token| {
+        let routes = config.routes.iter().map(|r| r.name.clone()).collect();
+        Arc::new(Revoker::new(tasks.clone(), routes, token))
+    });
     let gateway = Arc::new(Gateway::new(
         &config,
         Arc::new(auth),
@@ -124,7 +128,7 @@ pub async fn start(mut config: Config) -> anyhow::Result<Running> {
         servers.push(tokio::spawn(server::serve(
             l,
             None,
-            AdminService::new(shutdown.clone()),
+            AdminService::new(shutdown.clone(), revoker),
             shutdown.clone(),
             64,
             limits.shutdown_grace,
@@ -168,8 +172,8 @@ fn key_ring(config: &Config) -> anyhow::Result<KeyRing> {
         Some(k) => KeyRing::new(&k.keys, &k.signing).context("handle key ring"),
         None => {
             tracing::warn!(
-                "no [handles] keys configured: using an ephemeral key; handles will not survive a restart \
-                 (generate one with `taskgate keys generate`)"
+                "no [handles] keys configured: using an ephemeral key; session handles will not survive \
+                 a restart (generate one with `taskgate keys generate`)"
             );
             Ok(KeyRing::ephemeral())
         }

@@ -36,8 +36,10 @@ pub struct Config {
     /// Whether `public_url` was derived from `listen` (and so follows the
     /// bound address when `listen` asks for port 0).
     pub public_url_derived: bool,
-    /// Admin listener (`/healthz`, `/readyz`), when configured.
+    /// Admin listener (`/healthz`, `/readyz`, revocation), when configured.
     pub admin: Option<SocketAddr>,
+    /// Bearer token for the admin revocation endpoints (off without one).
+    pub admin_token: Option<Secret>,
     /// Browser origins allowed to call the gateway (DNS-rebinding defence);
     /// requests without an `Origin` header are unaffected.
     pub allowed_origins: Vec<String>,
@@ -181,6 +183,9 @@ pub struct RouteConfig {
     pub required_scopes: Vec<String>,
     /// Canonical resource URI (RFC 8707 / RFC 9728) of this route.
     pub resource: String,
+    /// Whether tasks may run on this route; when false, task capabilities
+    /// are removed from what either side declares.
+    pub tasks: bool,
 }
 
 /// A header the gateway adds to upstream requests.

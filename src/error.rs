@@ -82,6 +82,10 @@ pub enum GatewayError {
     /// A session id that is not the caller's (answered like an unknown session).
     #[error("unknown session")]
     UnknownSession,
+    /// A method this protocol era does not have (legacy-only `tasks/result`
+    /// and `tasks/list` on the current era): `404` + `-32601`.
+    #[error("method not found")]
+    MethodNotFound,
     /// A task handle (or list cursor) that does not resolve for the caller,
     /// whatever the reason: answered exactly like an unknown task.
     #[error("unknown task")]
@@ -122,7 +126,8 @@ impl GatewayError {
             | GatewayError::UnsupportedProtocolVersion
             | GatewayError::ResponseNotAllowed
             | GatewayError::UnknownSession
-            | GatewayError::UnknownTask { .. } => ErrorSource::Client,
+            | GatewayError::UnknownTask { .. }
+            | GatewayError::MethodNotFound => ErrorSource::Client,
             GatewayError::UpstreamUnavailable
             | GatewayError::UpstreamTimeout
             | GatewayError::UpstreamAnswerUnusable => ErrorSource::Upstream,
@@ -203,6 +208,11 @@ impl GatewayError {
                 StatusCode::NOT_FOUND,
                 Some(code::SESSION_NOT_FOUND),
                 "Session not found",
+            ),
+            GatewayError::MethodNotFound => (
+                StatusCode::NOT_FOUND,
+                Some(code::METHOD_NOT_FOUND),
+                "Method not found",
             ),
             // Exactly what the official TypeScript SDK server answers for an
             // unknown task, so a refused handle is indistinguishable from one

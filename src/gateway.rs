@@ -112,7 +112,7 @@ impl Gateway {
                 Ok(session) => session,
                 Err(e) => return e.into_response(None),
             };
-        let caller = Caller::new(route_name, &principal, session);
+        let caller = Caller::new(route_name, principal.clone(), session);
         let (forward_body, id, era, follow) = match parts.method {
             Method::POST => {
                 let inbound = match inbound::read_post(&parts.headers, body, &self.limits).await {
@@ -125,7 +125,15 @@ impl Gateway {
                 log_accepted(&route.config.name, &principal, &inbound);
                 let id = inbound.envelope.id().cloned();
                 let era = inbound.era;
-                match task_phase::request(&self.tasks, &caller, inbound, &mut parts.headers).await {
+                match task_phase::request(
+                    &self.tasks,
+                    &caller,
+                    inbound,
+                    route.config.tasks,
+                    &mut parts.headers,
+                )
+                .await
+                {
                     Ok((bytes, follow)) => (full(bytes), id, era, Some(follow)),
                     Err(e) => return e.into_response(id.as_ref()),
                 }
@@ -138,6 +146,7 @@ impl Gateway {
             caller,
             era,
             follow,
+            tasks_enabled: route.config.tasks,
         });
         let upstream = forward::Upstream {
             client: &self.client,

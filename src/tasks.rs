@@ -29,15 +29,18 @@
 //!   for its owner, on every message and every replica.
 //!
 //! Client-hosted legacy tasks (L10–L14) are the client's own ids: they pass
-//! unchanged both ways. They travel only inside an `Mcp-Session-Id` that the
-//! session binding ties to one identity, so no other identity can name them.
+//! unchanged both ways, bound to the caller and upstream session that
+//! created them (see `hosted`).
 
 mod clock;
+mod hosted;
 mod inbound;
+pub mod mediation;
 mod outbound;
+mod revoke;
 mod task_object;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::auth::Principal;
 use crate::config::TaskPolicy;
@@ -47,6 +50,12 @@ use crate::store::{Caps, RetentionPolicy, Store, TaskKey};
 pub use clock::Clock;
 pub use inbound::{Follow, Refusal};
 pub use outbound::Verdict;
+pub use revoke::{Revocation, Revoked};
+
+/// Whether `message` is a response creating a task (legacy L1, current M1).
+pub fn creates_task(message: &serde_json::Value, era: crate::mcp::Era) -> bool {
+    task_object::created_task_id(message, era).is_some()
+}
 
 /// Task-handle enforcement shared by every request. Cheap to share by `Arc`.
 pub struct TaskGuard {
@@ -57,27 +66,38 @@ pub struct TaskGuard {
 }
 
 /// Who is asking, and where: what every handle is bound to.
+///
+/// The owner digest is computed on first use, so requests that never touch
+/// a task (most of them) do not pay for it.
 #[derive(Clone, Debug)]
 pub struct Caller {
     /// Route name.
     pub route: String,
-    /// The caller's identity digest.
-    pub owner: Owner,
-    /// The caller's tenant (for tenant caps and revocation).
-    pub tenant: Option<String>,
+    principal: Arc<Principal>,
+    owner: OnceLock<Owner>,
     /// The upstream session the request travels in (legacy era).
     pub session: Option<String>,
 }
 
 impl Caller {
     /// The caller for `principal` on `route`, in upstream session `session`.
-    pub fn new(route: &str, principal: &Principal, session: Option<String>) -> Caller {
+    pub fn new(route: &str, principal: Arc<Principal>, session: Option<String>) -> Caller {
         Caller {
             route: route.to_string(),
-            owner: Owner::of(principal),
-            tenant: principal.tenant.clone(),
+            principal,
+            owner: OnceLock::new(),
             session,
         }
+    }
+
+    /// The caller's identity digest.
+    pub fn owner(&self) -> Owner {
+        *self.owner.get_or_init(|| Owner::of(&self.principal))
+    }
+
+    /// The caller's tenant (for tenant caps and revocation).
+    pub fn tenant(&self) -> Option<&str> {
+        self.principal.tenant.as_deref()
     }
 
     /// The store key of upstream task `upstream` in this caller's session.

@@ -100,6 +100,10 @@ pub struct RawListen {
 pub struct RawAdmin {
     /// `host:port`.
     pub address: String,
+    /// Bearer token required by the revocation endpoints; without it they
+    /// are off.
+    #[serde(default)]
+    pub token: Option<SecretSource>,
 }
 
 /// `[limits]`; every field optional.
@@ -198,6 +202,10 @@ pub struct RawRoute {
     /// Canonical resource URI; defaults to public_url + path.
     #[serde(default)]
     pub resource: Option<String>,
+    /// Whether tasks may run on this route (default true). When false the
+    /// gateway removes task capabilities from both sides.
+    #[serde(default)]
+    pub tasks: Option<bool>,
 }
 
 /// `credential = { header = "authorization", env = "UPSTREAM_TOKEN" }`.

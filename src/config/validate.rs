@@ -66,6 +66,15 @@ pub fn from_raw(raw: RawConfig, env: EnvLookup<'_>) -> Result<Config, ConfigErro
         .admin
         .as_ref()
         .and_then(|a| parse_addr("admin.address", &a.address, &mut errs));
+    let admin_token = raw
+        .admin
+        .as_ref()
+        .and_then(|a| a.token.as_ref())
+        .and_then(|source| {
+            Secret::load(source, env)
+                .map_err(|e| errs.push(format!("admin.token: {e}")))
+                .ok()
+        });
     let limits = limits(&raw.limits, &mut errs);
     let routes = routes(&raw.routes, &public_url, env, &mut errs);
     let auth = auth(&raw.auth, &routes, env, &mut errs);
@@ -78,6 +87,7 @@ pub fn from_raw(raw: RawConfig, env: EnvLookup<'_>) -> Result<Config, ConfigErro
             public_url_derived: raw.listen.public_url.is_none(),
             public_url,
             admin,
+            admin_token,
             allowed_origins: raw.listen.allowed_origins,
             limits,
             auth,
@@ -222,6 +232,7 @@ fn routes(
                 credential,
                 required_scopes: r.required_scopes.clone(),
                 resource,
+                tasks: r.tasks.unwrap_or(true),
             });
         }
     }

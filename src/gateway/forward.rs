@@ -68,6 +68,10 @@ pub(super) async fn forward(
     let (mut parts, incoming) = response.into_parts();
     headers::to_client(&mut parts.headers);
     let body = if is_event_stream(&parts.headers) {
+        // Ask intermediaries not to buffer the stream (long-lived listens).
+        parts
+            .headers
+            .insert("x-accel-buffering", http::HeaderValue::from_static("no"));
         let relay = RelayBody::new(incoming, TaskEvents(exchange), limits.max_sse_event_bytes);
         until_cancelled(boxed(relay), shutdown.token().clone())
     } else if is_json(&parts.headers) {

@@ -13,7 +13,11 @@
 //! - An upstream message the pre-check flags but that is not JSON is not
 //!   relayed (it may hold an upstream id the gateway cannot place).
 //! - Current era: `Mcp-Name` is replaced by the resolved upstream id (the
-//!   body agreement was already checked against the handle).
+//!   body agreement was already checked against the handle); the legacy-only
+//!   `tasks/result` and `tasks/list` are answered `404`/`-32601`, as a
+//!   current-era server must.
+//! - On a route where tasks are off, every message is mediated
+//!   ([`crate::tasks::mediation`]) and a task-creating answer is not relayed.
 
 use std::sync::Arc;
 
@@ -32,7 +36,7 @@ use crate::mcp::method::{
 use crate::mcp::{Era, header};
 use crate::rewrite::may_need_rewrite;
 use crate::sse::{Event, EventMap, Mapped};
-use crate::tasks::{Caller, Follow, Refusal, TaskGuard, Verdict};
+use crate::tasks::{Caller, Follow, Refusal, TaskGuard, Verdict, creates_task, mediation};
 
 /// Everything the response side needs about one exchange.
 pub(super) struct Exchange {
@@ -41,6 +45,19 @@ pub(super) struct Exchange {
     pub(super) era: Era,
     /// The POSTed request this answers (`None` for GET streams).
     pub(super) follow: Option<Follow>,
+    /// Whether the route allows tasks (else capabilities are mediated).
+    pub(super) tasks_enabled: bool,
+}
+
+impl Exchange {
+    fn request_method(&self) -> Option<&str> {
+        self.follow.as_ref().and_then(|f| f.method.as_deref())
+    }
+
+    /// Whether a message must be parsed even if the pre-check clears it.
+    fn must_mediate(&self) -> bool {
+        !self.tasks_enabled && mediation::advertises_capabilities(self.request_method())
+    }
 }
 
 /// Runs a validated POST through the task rules; returns the bytes to
@@ -52,11 +69,16 @@ pub(super) async fn request(
     guard: &TaskGuard,
     caller: &Caller,
     inbound: Inbound,
+    tasks_enabled: bool,
     headers: &mut HeaderMap,
 ) -> Result<(Bytes, Follow), GatewayError> {
     let method = inbound.envelope.method().map(str::to_owned);
+    if inbound.era == Era::Current && matches!(method.as_deref(), Some(TASKS_RESULT | TASKS_LIST)) {
+        return Err(GatewayError::MethodNotFound);
+    }
     let must_check = method.as_deref().is_some_and(is_task_operation)
         || is_task_augmented(&inbound)
+        || !tasks_enabled
         || may_need_rewrite(&inbound.bytes);
     if !must_check {
         let follow = Follow {
@@ -66,7 +88,8 @@ pub(super) async fn request(
         return Ok((inbound.bytes, follow));
     }
     let mut value = inbound.envelope.into_value();
-    let follow = guard
+    let mediated = !tasks_enabled && mediation::strip_request(&mut value, inbound.era);
+    let mut follow = guard
         .to_upstream(caller, inbound.era, &mut value)
         .await
         .map_err(|refusal| match refusal {
@@ -75,6 +98,7 @@ pub(super) async fn request(
             }
             Refusal::Unavailable => GatewayError::TaskStateUnavailable,
         })?;
+    follow.rewritten |= mediated;
     if inbound.era == Era::Current
         && let Some(upstream) = &follow.task_id
         && let Ok(name) = HeaderValue::from_str(&encode_sentinel(upstream))
@@ -91,7 +115,7 @@ pub(super) async fn request(
 
 /// Rewrites one upstream JSON message (a whole body). `None`: send nothing.
 pub(super) async fn response_body(exchange: &Exchange, bytes: Bytes) -> Option<Bytes> {
-    if !may_need_rewrite(&bytes) {
+    if !exchange.must_mediate() && !may_need_rewrite(&bytes) {
         return Some(bytes);
     }
     rewrite_text(exchange, &bytes).await.map(Bytes::from)
@@ -103,6 +127,23 @@ async fn rewrite_text(exchange: &Exchange, bytes: &[u8]) -> Option<Vec<u8>> {
         tracing::warn!(route = %exchange.caller.route, "unparseable upstream message that may carry task ids: withheld");
         return None;
     };
+    if !exchange.tasks_enabled {
+        mediation::strip_response(&mut value, exchange.request_method());
+        if creates_task(&value, exchange.era) {
+            tracing::warn!(route = %exchange.caller.route, "upstream created a task on a route where tasks are off: withheld");
+            let id = value
+                .get("id")
+                .cloned()
+                .and_then(|v| jsonrpc::Id::try_from(v).ok());
+            let error = jsonrpc::error_object(
+                id.as_ref(),
+                crate::mcp::code::INTERNAL_ERROR,
+                "Internal error",
+                None,
+            );
+            return serde_json::to_vec(&error).ok();
+        }
+    }
     let verdict = exchange
         .guard
         .to_client(
@@ -124,7 +165,7 @@ pub(super) struct TaskEvents(pub(super) Arc<Exchange>);
 
 impl EventMap for TaskEvents {
     fn map(&mut self, event: Event) -> Mapped {
-        if !may_need_rewrite(event.data.as_bytes()) {
+        if !self.0.must_mediate() && !may_need_rewrite(event.data.as_bytes()) {
             return Mapped::Ready(Some(event));
         }
         let exchange = self.0.clone();

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::{Caller, TaskGuard, task_object};
+use super::{Caller, TaskGuard, hosted, task_object};
 use crate::handle::{Denial, Kind, Sealed};
 use crate::mcp::Era;
 use crate::mcp::method::{
@@ -24,7 +24,7 @@ use crate::mcp::method::{
     TOOLS_CALL,
 };
 use crate::rewrite::{self, Direction, Role};
-use crate::store;
+use crate::store::{self, TaskKey};
 
 /// What the request side learned, for the response side.
 #[derive(Clone, Debug, Default)]
@@ -35,6 +35,8 @@ pub struct Follow {
     pub tool: Option<String>,
     /// `(upstream id, handle)` of every task handle the request resolved.
     pub resolved: Vec<(String, String)>,
+    /// The store keys of those tasks (for terminal tracking).
+    pub keys: Vec<TaskKey>,
     /// The upstream id `params.taskId` resolved to (for `Mcp-Name`).
     pub task_id: Option<String>,
     /// Whether the message was changed (and must be re-serialized).
@@ -98,8 +100,10 @@ impl TaskGuard {
         require_strings(message, &method).map_err(refuse)?;
 
         let mut replacements: HashMap<String, String> = HashMap::new();
+        let created = hosted::hosted_creation(message).map(str::to_owned);
+        let mut hosted_ok: Vec<String> = Vec::new();
         for (role, value) in rewrite::find(message, era, Direction::ToUpstream, None) {
-            if replacements.contains_key(&value) {
+            if replacements.contains_key(&value) || hosted_ok.contains(&value) {
                 continue;
             }
             let kind = match role {
@@ -109,12 +113,31 @@ impl TaskGuard {
                 // notification names its own hosted task unless it is a
                 // gateway handle.
                 Role::RelatedTask if value.starts_with(crate::handle::PREFIX) => Kind::Task,
-                Role::RelatedTask | Role::ClientTask => continue,
+                Role::RelatedTask | Role::ClientTask => {
+                    let known = created.as_deref() == Some(value.as_str())
+                        || self.is_hosted(caller, &value).await.map_err(|e| {
+                            tracing::error!(route = %caller.route, error = %e, "task store unavailable: refusing");
+                            Refusal::Unavailable
+                        })?;
+                    if !known {
+                        tracing::info!(
+                            route = %caller.route,
+                            method = %method,
+                            reason = "unknown_hosted_task",
+                            handle = %self.codec.fingerprint(&value),
+                            "client-hosted task id refused"
+                        );
+                        return Err(refuse(value));
+                    }
+                    hosted_ok.push(value);
+                    continue;
+                }
             };
             match self.resolve(caller, kind, &value).await {
-                Ok(upstream) => {
-                    if kind == Kind::Task {
+                Ok((upstream, key)) => {
+                    if let Some(key) = key {
                         follow.resolved.push((upstream.clone(), value.clone()));
+                        follow.keys.push(key);
                     }
                     replacements.insert(value, upstream);
                 }
@@ -133,6 +156,12 @@ impl TaskGuard {
                     return Err(Refusal::Unavailable);
                 }
             }
+        }
+        if let Some(id) = &created {
+            self.record_hosted(caller, id).await.map_err(|e| {
+                tracing::error!(route = %caller.route, error = %e, "task store unavailable: refusing");
+                Refusal::Unavailable
+            })?;
         }
         follow.task_id = message
             .pointer("/params/taskId")
@@ -156,27 +185,39 @@ impl TaskGuard {
     }
 
     /// The upstream value behind a handle of `kind`, for `caller`.
-    async fn resolve(&self, caller: &Caller, kind: Kind, handle: &str) -> Result<String, Resolve> {
+    async fn resolve(
+        &self,
+        caller: &Caller,
+        kind: Kind,
+        handle: &str,
+    ) -> Result<(String, Option<TaskKey>), Resolve> {
         let now = self.clock.now_secs();
         // Identity, route, kind, expiry first: a foreign or forged handle
         // never costs a store round trip.
         let sealed = self
             .codec
-            .verify(kind, &caller.route, handle, &caller.owner, now, 0)
+            .verify(kind, &caller.route, handle, &caller.owner(), now, 0)
             .map_err(Resolve::Denied)?;
         if sealed.epoch < self.store.epoch().await? {
             return Err(Resolve::Denied(Denial::Revoked));
         }
-        if kind == Kind::Task {
-            self.check_task(caller, &sealed, now).await?;
-        }
-        Ok(sealed.upstream)
+        let key = if kind == Kind::Task {
+            Some(self.check_task(caller, &sealed, now).await?)
+        } else {
+            None
+        };
+        Ok((sealed.upstream, key))
     }
 
     /// The store's view of a verified task handle: known, the caller's, not
     /// purged (expired or past retention), not revoked.
-    async fn check_task(&self, caller: &Caller, sealed: &Sealed, now: u64) -> Result<(), Resolve> {
-        let key = crate::store::TaskKey {
+    async fn check_task(
+        &self,
+        caller: &Caller,
+        sealed: &Sealed,
+        now: u64,
+    ) -> Result<TaskKey, Resolve> {
+        let key = TaskKey {
             route: caller.route.clone(),
             session: sealed.session.clone(),
             upstream: sealed.upstream.clone(),
@@ -184,22 +225,17 @@ impl TaskGuard {
         let Some(record) = self.store.task(&key, now).await? else {
             return Err(Resolve::Denied(Denial::Expired));
         };
-        if record.owner != caller.owner {
+        if record.owner != caller.owner() {
             return Err(Resolve::Denied(Denial::Foreign));
         }
         let revoked = self
             .store
-            .is_revoked(
-                &key,
-                &caller.owner,
-                caller.tenant.as_deref(),
-                sealed.issued_at,
-            )
+            .is_revoked(&key, &caller.owner(), caller.tenant(), sealed.issued_at)
             .await?;
         if revoked {
             return Err(Resolve::Denied(Denial::Revoked));
         }
-        Ok(())
+        Ok(key)
     }
 }
 

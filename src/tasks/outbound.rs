@@ -26,7 +26,7 @@ use super::inbound::Follow;
 use super::{Caller, TaskGuard, task_object};
 use crate::handle::{Kind, Sealed};
 use crate::jsonrpc::{self, Id};
-use crate::mcp::method::TASKS_LIST;
+use crate::mcp::method::{TASKS_LIST, TASKS_RESULT};
 use crate::mcp::{Era, code};
 use crate::rewrite::{self, Direction, Role};
 use crate::store::{self, TaskRecord};
@@ -124,6 +124,18 @@ impl TaskGuard {
                     .await?;
             }
         }
+        // A legacy tasks/result answers only once the task is terminal.
+        if era == Era::Legacy
+            && request_method == Some(TASKS_RESULT)
+            && message.get("result").is_some()
+            && let Some(follow) = follow
+        {
+            for key in &follow.keys {
+                self.store
+                    .mark_terminal(key, self.clock.secs_after(0))
+                    .await?;
+            }
+        }
         let epoch = self.store.epoch().await?;
         let mut replacements: HashMap<String, String> = HashMap::new();
         let is_task_op_request = message
@@ -135,15 +147,22 @@ impl TaskGuard {
                 continue;
             }
             let handle = match role {
-                Role::ClientTask => continue,
+                Role::ClientTask => {
+                    if self.is_hosted(caller, &value).await? {
+                        continue;
+                    }
+                    return Err(Unresolved::NotOwned);
+                }
                 Role::ListCursor => self.seal_cursor(caller, &value, now, epoch),
                 Role::ServerTask | Role::RelatedTask => {
                     match self.seal_task(caller, follow, &value, now, epoch).await {
                         Ok(h) => h,
-                        // A server-sent tasks/* request (L12) names the
+                        // A server-sent tasks/* request (L12) may name the
                         // client's own hosted task.
                         Err(Unresolved::NotOwned)
-                            if role == Role::RelatedTask && is_task_op_request =>
+                            if role == Role::RelatedTask
+                                && is_task_op_request
+                                && self.is_hosted(caller, &value).await? =>
                         {
                             continue;
                         }
@@ -186,8 +205,8 @@ impl TaskGuard {
         };
         let ttl_ms = task_object::cap_ttl(task, task_object::ttl_key(era), cap);
         let record = TaskRecord {
-            owner: caller.owner,
-            tenant: caller.tenant.clone(),
+            owner: caller.owner(),
+            tenant: caller.tenant().map(str::to_owned),
             tool: follow.and_then(|f| f.tool.clone()),
             created_at: self.clock.now_secs(),
             expires_at: Some(self.clock.secs_after(ttl_ms)),
@@ -264,7 +283,7 @@ impl TaskGuard {
 
     async fn owns(&self, caller: &Caller, upstream: &str, now: u64) -> Result<bool, store::Error> {
         let record = self.store.task(&caller.key(upstream), now).await?;
-        Ok(record.is_some_and(|r| r.owner == caller.owner))
+        Ok(record.is_some_and(|r| r.owner == caller.owner()))
     }
 
     /// The caller's handle for upstream task `upstream`: the one the request
@@ -282,11 +301,11 @@ impl TaskGuard {
         }
         let key = caller.key(upstream);
         let record = self.store.task(&key, now).await?;
-        let Some(record) = record.filter(|r| r.owner == caller.owner) else {
+        let Some(record) = record.filter(|r| r.owner == caller.owner()) else {
             return Err(Unresolved::NotOwned);
         };
         let sealed = Sealed {
-            owner: caller.owner,
+            owner: caller.owner(),
             issued_at: record.created_at,
             expires_at: record.expires_at,
             epoch,
@@ -302,7 +321,7 @@ impl TaskGuard {
     /// A sealed legacy `tasks/list` cursor, valid as long as a task may live.
     fn seal_cursor(&self, caller: &Caller, cursor: &str, now: u64, epoch: u32) -> String {
         let sealed = Sealed {
-            owner: caller.owner,
+            owner: caller.owner(),
             issued_at: now,
             expires_at: Some(self.clock.secs_after(self.max_ttl_ms())),
             epoch,

@@ -36,7 +36,7 @@ pub(super) fn person(sub: &str, tenant: &str, session: &str) -> Caller {
         scopes: vec![],
         expires_at: 0,
     };
-    Caller::new("mcp", &principal, Some(session.into()))
+    Caller::new("mcp", Arc::new(principal), Some(session.into()))
 }
 
 pub(super) fn follow(method: &str) -> Follow {
@@ -361,7 +361,7 @@ async fn a_store_failure_fails_closed_both_ways() {
     );
     // A handle that verifies cryptographically still needs the store.
     let sealed = crate::handle::Sealed {
-        owner: alice.owner,
+        owner: alice.owner(),
         issued_at: 0,
         expires_at: None,
         epoch: 0,

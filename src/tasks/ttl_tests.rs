@@ -103,3 +103,23 @@ async fn a_live_task_is_not_cut_short_by_rounding() {
     advance(Duration::from_millis(1_100)).await;
     assert!(get(&g, &alice, &handle).await.is_err());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_delivered_legacy_result_starts_the_retention_window() {
+    let g = guard_with(policy(3600, 5));
+    let alice = person("alice", "t1", "s1");
+    let handle = create(&g, &alice, "task-1", json!(600_000)).await;
+    let mut request =
+        json!({"jsonrpc":"2.0","id":3,"method":"tasks/result","params":{"taskId": handle}});
+    let f = g.to_upstream(&alice, Legacy, &mut request).await.unwrap();
+    let mut result = json!({"jsonrpc":"2.0","id":3,"result":{"content":[],
+        "_meta":{"io.modelcontextprotocol/related-task":{"taskId":"task-1"}}}});
+    assert_eq!(
+        g.to_client(&alice, Legacy, Some(&f), &mut result).await,
+        Verdict::Forward
+    );
+    advance(Duration::from_secs(4)).await;
+    assert!(get(&g, &alice, &handle).await.is_ok());
+    advance(Duration::from_secs(3)).await;
+    assert!(get(&g, &alice, &handle).await.is_err(), "retention ran out");
+}

@@ -7,10 +7,14 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod attack_legacy;
+mod attack_legacy_list;
 mod authn;
 mod bad_input;
 mod lifecycle;
+mod mediation;
 mod proxy_current;
 mod proxy_legacy;
 mod session_binding;
+mod stateless;
 mod task_handles;

@@ -19,12 +19,18 @@ use crate::support::gateway::TestGateway;
 const LEGACY: &str = "2025-11-25";
 const CURRENT: &str = "2026-07-28";
 
-struct Demo {
-    gateway: TestGateway,
+pub(crate) struct Demo {
+    pub(crate) gateway: TestGateway,
     _stop: tokio_util::sync::DropGuard,
 }
 
 async fn demo() -> Demo {
+    demo_with(|_| {}).await
+}
+
+/// The bundled example server behind a gateway (TTL cap 60 s), with the
+/// gateway's raw config adjusted by `tweak`.
+pub(crate) async fn demo_with(tweak: impl FnOnce(&mut taskgate::config::raw::RawConfig)) -> Demo {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let token = CancellationToken::new();
@@ -35,6 +41,7 @@ async fn demo() -> Demo {
     tokio::spawn(serve(listener, options, token.clone()));
     let gateway = TestGateway::start_with(&format!("http://{addr}/mcp"), |raw| {
         raw.tasks.max_ttl = Some("60s".into());
+        tweak(raw);
     })
     .await;
     Demo {
@@ -44,7 +51,7 @@ async fn demo() -> Demo {
 }
 
 /// The JSON-RPC message answering a POST, from a JSON or an SSE body.
-fn answer_of(answer: &Answer) -> Value {
+pub(crate) fn answer_of(answer: &Answer) -> Value {
     let ct = answer
         .header("content-type")
         .unwrap_or_default()
@@ -64,14 +71,14 @@ fn answer_of(answer: &Answer) -> Value {
     }
 }
 
-struct Legacy<'a> {
+pub(crate) struct Legacy<'a> {
     gateway: &'a TestGateway,
     token: String,
     session: String,
 }
 
 impl<'a> Legacy<'a> {
-    async fn start(gateway: &'a TestGateway, sub: &str, tenant: &str) -> Legacy<'a> {
+    pub(crate) async fn start(gateway: &'a TestGateway, sub: &str, tenant: &str) -> Legacy<'a> {
         let token = gateway.token(sub, tenant);
         let init = rpc(
             1,
@@ -90,7 +97,7 @@ impl<'a> Legacy<'a> {
         }
     }
 
-    async fn call(&self, method: &str, params: Value) -> Value {
+    pub(crate) async fn call(&self, method: &str, params: Value) -> Value {
         let body = rpc(7, method, params);
         let answer = Call::post_json(&self.gateway.url(), Some(&self.token), &body)
             .header("mcp-session-id", &self.session)
@@ -216,4 +223,66 @@ async fn current_era_tasks_work_through_handles() {
             .unwrap()
             .contains("q4")
     );
+}
+
+#[tokio::test]
+async fn revocation_on_demand_through_the_admin_listener() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let token = CancellationToken::new();
+    tokio::spawn(serve(listener, UpstreamOptions::default(), token.clone()));
+    let _stop = token.drop_guard();
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("admin-token");
+    std::fs::write(&secret, "s3cret-admin-token\n").unwrap();
+    let gateway = TestGateway::start_with(&format!("http://{addr}/mcp"), |raw| {
+        raw.admin = Some(taskgate::config::raw::RawAdmin {
+            address: "127.0.0.1:0".into(),
+            token: Some(taskgate::config::secret::SecretSource::File(secret.clone())),
+        });
+    })
+    .await;
+    let revoke_url = format!("http://{}/revoke", gateway.running.admin_addr.unwrap());
+    let alice = Legacy::start(&gateway, "alice", "acme").await;
+    let create = |topic: &'static str| {
+        alice.call(
+            "tools/call",
+            json!({"name": "slow_report", "arguments": {"topic": topic, "seconds": 30}, "task": {}}),
+        )
+    };
+    let first = create("a").await["result"]["task"]["taskId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let second = create("b").await["result"]["task"]["taskId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let revoke = |body: Value, bearer: Option<&'static str>| {
+        let mut call = Call::post_json(&revoke_url, None, &body);
+        if let Some(b) = bearer {
+            call = call.header("authorization", &format!("Bearer {b}"));
+        }
+        call.send()
+    };
+    assert_eq!(revoke(json!({"handle": first}), None).await.status, 401);
+    assert_eq!(
+        revoke(json!({"handle": first}), Some("wrong")).await.status,
+        401
+    );
+    let ok = revoke(json!({"handle": first}), Some("s3cret-admin-token")).await;
+    assert_eq!(ok.status, 200, "{:?}", ok.body);
+    let refused = alice.call("tasks/get", json!({"taskId": first})).await;
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    let still = alice.call("tasks/get", json!({"taskId": second})).await;
+    assert_eq!(still["result"]["taskId"], second.as_str(), "{still}");
+    let unknown = revoke(json!({"handle": "task-2"}), Some("s3cret-admin-token")).await;
+    assert_eq!(unknown.status, 404);
+    let bad = revoke(json!({"nonsense": 1}), Some("s3cret-admin-token")).await;
+    assert_eq!(bad.status, 400);
+
+    let all = revoke(json!({"everything": true}), Some("s3cret-admin-token")).await;
+    assert_eq!(all.json()["epoch"], 1);
+    let refused = alice.call("tasks/get", json!({"taskId": second})).await;
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
 }

@@ -8,7 +8,9 @@
     clippy::panic
 )]
 
+pub mod attack;
 pub mod client;
 pub mod gateway;
 pub mod issuer;
+pub mod tasks_upstream;
 pub mod upstream;

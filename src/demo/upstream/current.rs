@@ -55,6 +55,7 @@ pub(crate) async fn post(
         }
         Err(err) => return rpc::error_response(StatusCode::BAD_REQUEST, &Value::Null, &err),
     };
+    state.options.requests.record_method(&method);
     if let Err(err) = check_headers(headers, &method, &params) {
         return rpc::error_response(StatusCode::BAD_REQUEST, &id, &err);
     }
