@@ -137,9 +137,13 @@ pub async fn run_client(sdk: Sdk, url: &str, token: &str) -> Run {
         .unwrap_or_else(|_| panic!("{sdk:?} tasks client against {url} did not finish"))
         .unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
+    let verdict = stderr
+        .lines()
+        .find(|l| l.contains(": FAILED: "))
+        .unwrap_or("");
     assert!(
         out.status.success(),
-        "{sdk:?} tasks client against {url} failed:\n{stderr}"
+        "{sdk:?} tasks client against {url} failed: {verdict}\nits stderr:\n{stderr}"
     );
     Run {
         transcript: String::from_utf8(out.stdout).unwrap(),
