@@ -82,6 +82,10 @@ pub enum GatewayError {
     /// A session id that is not the caller's (answered like an unknown session).
     #[error("unknown session")]
     UnknownSession,
+    /// A current-era task operation from a client that did not declare the
+    /// tasks extension on this request: `400` + `-32021`, as a server must.
+    #[error("missing required client capability")]
+    MissingTasksCapability,
     /// A method this protocol era does not have (legacy-only `tasks/result`
     /// and `tasks/list` on the current era): `404` + `-32601`.
     #[error("method not found")]
@@ -127,13 +131,24 @@ impl GatewayError {
             | GatewayError::ResponseNotAllowed
             | GatewayError::UnknownSession
             | GatewayError::UnknownTask { .. }
-            | GatewayError::MethodNotFound => ErrorSource::Client,
+            | GatewayError::MethodNotFound
+            | GatewayError::MissingTasksCapability => ErrorSource::Client,
             GatewayError::UpstreamUnavailable
             | GatewayError::UpstreamTimeout
             | GatewayError::UpstreamAnswerUnusable => ErrorSource::Upstream,
             GatewayError::KeysUnavailable | GatewayError::TaskStateUnavailable => {
                 ErrorSource::Internal
             }
+        }
+    }
+
+    /// Structured `error.data`, for the errors whose specification has one.
+    fn data(&self) -> Option<serde_json::Value> {
+        match self {
+            GatewayError::MissingTasksCapability => Some(serde_json::json!({
+                "requiredCapabilities": {"extensions": {(crate::mcp::meta::TASKS_EXTENSION): {}}}
+            })),
+            _ => None,
         }
     }
 
@@ -209,6 +224,11 @@ impl GatewayError {
                 Some(code::SESSION_NOT_FOUND),
                 "Session not found",
             ),
+            GatewayError::MissingTasksCapability => (
+                StatusCode::BAD_REQUEST,
+                Some(code::MISSING_REQUIRED_CLIENT_CAPABILITY),
+                "Missing required client capability: io.modelcontextprotocol/tasks",
+            ),
             GatewayError::MethodNotFound => (
                 StatusCode::NOT_FOUND,
                 Some(code::METHOD_NOT_FOUND),
@@ -261,7 +281,7 @@ impl GatewayError {
             Some(c) => {
                 builder =
                     builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                jsonrpc::to_bytes(&jsonrpc::error_object(id, c, message, None))
+                jsonrpc::to_bytes(&jsonrpc::error_object(id, c, message, self.data()))
             }
             None => {
                 builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("text/plain"));

@@ -29,6 +29,7 @@ use super::inbound::Inbound;
 use crate::error::GatewayError;
 use crate::jsonrpc;
 use crate::mcp::headers::encode_sentinel;
+use crate::mcp::meta::{CLIENT_CAPABILITIES, TASKS_EXTENSION};
 use crate::mcp::method::{
     SUBSCRIPTIONS_LISTEN, TASKS_CANCEL, TASKS_GET, TASKS_LIST, TASKS_RESULT, TASKS_UPDATE,
     TOOLS_CALL,
@@ -73,8 +74,13 @@ pub(super) async fn request(
     headers: &mut HeaderMap,
 ) -> Result<(Bytes, Follow), GatewayError> {
     let method = inbound.envelope.method().map(str::to_owned);
-    if inbound.era == Era::Current && matches!(method.as_deref(), Some(TASKS_RESULT | TASKS_LIST)) {
-        return Err(GatewayError::MethodNotFound);
+    if inbound.era == Era::Current {
+        if matches!(method.as_deref(), Some(TASKS_RESULT | TASKS_LIST)) {
+            return Err(GatewayError::MethodNotFound);
+        }
+        if needs_tasks_capability(&inbound) && !declares_tasks(&inbound) {
+            return Err(GatewayError::MissingTasksCapability);
+        }
     }
     let must_check = method.as_deref().is_some_and(is_task_operation)
         || is_task_augmented(&inbound)
@@ -175,6 +181,33 @@ impl EventMap for TaskEvents {
             Some(Event { data, ..event })
         }))
     }
+}
+
+/// Current-era operations only a client declaring the tasks extension may
+/// send: the task methods, and a listen that asks for task notifications.
+fn needs_tasks_capability(inbound: &Inbound) -> bool {
+    match inbound.envelope.method() {
+        Some(TASKS_GET | TASKS_UPDATE | TASKS_CANCEL) => true,
+        Some(SUBSCRIPTIONS_LISTEN) => inbound
+            .envelope
+            .params()
+            .and_then(|p| p.pointer("/notifications/taskIds"))
+            .is_some(),
+        _ => false,
+    }
+}
+
+/// Whether this request's own `_meta` declares the tasks extension (a
+/// server must not infer it from earlier requests).
+fn declares_tasks(inbound: &Inbound) -> bool {
+    inbound
+        .envelope
+        .params()
+        .and_then(|p| p.get("_meta"))
+        .and_then(|m| m.get(CLIENT_CAPABILITIES))
+        .and_then(|c| c.get("extensions"))
+        .and_then(|e| e.get(TASKS_EXTENSION))
+        .is_some_and(Value::is_object)
 }
 
 fn is_task_operation(method: &str) -> bool {

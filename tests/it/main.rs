@@ -7,6 +7,9 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod attack_current;
+mod attack_current_headers;
+mod attack_current_listen;
 mod attack_legacy;
 mod attack_legacy_list;
 mod authn;
