@@ -96,8 +96,10 @@ pub enum GatewayError {
     UnknownTask {
         /// The request method (the wording depends on it).
         method: String,
-        /// What the client presented, echoed as the official SDK does.
+        /// What the client presented, echoed as the official SDKs do.
         presented: String,
+        /// The upstream SDK's words for it.
+        wording: crate::config::UnknownTaskWording,
     },
     /// Task state could not be checked (store failure): fail closed.
     #[error("task state unavailable")]
@@ -234,11 +236,14 @@ impl GatewayError {
                 Some(code::METHOD_NOT_FOUND),
                 "Method not found",
             ),
-            // Exactly what the official TypeScript SDK server answers for an
-            // unknown task, so a refused handle is indistinguishable from one
-            // the upstream does not know.
-            GatewayError::UnknownTask { method, presented } => {
-                unknown_task = unknown_task_message(method, presented);
+            // Exactly what the upstream's SDK answers for an unknown task, so
+            // a refused handle is indistinguishable from one it does not know.
+            GatewayError::UnknownTask {
+                method,
+                presented,
+                wording,
+            } => {
+                unknown_task = wording.message(method, presented);
                 (
                     StatusCode::OK,
                     Some(code::INVALID_PARAMS),
@@ -289,16 +294,6 @@ impl GatewayError {
             }
         };
         builder.body(full(body)).unwrap_or_else(|_| fallback())
-    }
-}
-
-/// The official TypeScript SDK's wording for an unknown task, per method.
-fn unknown_task_message(method: &str, presented: &str) -> String {
-    use crate::mcp::method::{TASKS_GET, TASKS_LIST};
-    match method {
-        TASKS_GET => "Failed to retrieve task: Task not found".to_string(),
-        TASKS_LIST => format!("Failed to list tasks: Invalid cursor: {presented}"),
-        _ => format!("Task not found: {presented}"),
     }
 }
 

@@ -113,7 +113,7 @@ impl Gateway {
                 Err(e) => return e.into_response(None),
             };
         let caller = Caller::new(route_name, principal.clone(), session);
-        let (forward_body, id, era, follow) = match parts.method {
+        let (forward_body, id, era, follow, creation) = match parts.method {
             Method::POST => {
                 let inbound = match inbound::read_post(&parts.headers, body, &self.limits).await {
                     Ok(inbound) => inbound,
@@ -129,16 +129,24 @@ impl Gateway {
                     &self.tasks,
                     &caller,
                     inbound,
-                    route.config.tasks,
+                    &route.config,
                     &mut parts.headers,
                 )
                 .await
                 {
-                    Ok((bytes, follow)) => (full(bytes), id, era, Some(follow)),
+                    Ok(prepared) => (
+                        full(prepared.bytes),
+                        id,
+                        era,
+                        Some(prepared.follow),
+                        prepared.creation,
+                    ),
                     Err(e) => return e.into_response(id.as_ref()),
                 }
             }
-            Method::GET | Method::DELETE => (empty(), None, era_of_stream(&parts.headers), None),
+            Method::GET | Method::DELETE => {
+                (empty(), None, era_of_stream(&parts.headers), None, None)
+            }
             _ => return GatewayError::MethodNotAllowed.into_response(None),
         };
         let exchange = Arc::new(Exchange {
@@ -147,6 +155,7 @@ impl Gateway {
             era,
             follow,
             tasks_enabled: route.config.tasks,
+            creation: std::sync::Mutex::new(creation),
         });
         let upstream = forward::Upstream {
             client: &self.client,

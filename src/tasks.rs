@@ -37,6 +37,7 @@ mod hosted;
 mod inbound;
 pub mod mediation;
 mod outbound;
+mod pending;
 mod revoke;
 mod task_object;
 
@@ -50,6 +51,7 @@ use crate::store::{Caps, RetentionPolicy, Store, TaskKey};
 pub use clock::Clock;
 pub use inbound::{Follow, Refusal};
 pub use outbound::Verdict;
+pub use pending::{CREATION_WAIT, CreationTicket};
 pub use revoke::{Revocation, Revoked};
 
 /// Whether `message` is a response creating a task (legacy L1, current M1).
@@ -63,6 +65,7 @@ pub struct TaskGuard {
     store: Arc<dyn Store>,
     policy: TaskPolicy,
     clock: Clock,
+    creations: pending::Creations,
 }
 
 /// Who is asking, and where: what every handle is bound to.
@@ -123,6 +126,7 @@ impl TaskGuard {
             store,
             policy,
             clock,
+            creations: pending::Creations::default(),
         }
     }
 

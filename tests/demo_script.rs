@@ -42,9 +42,9 @@ async fn the_scripted_demo_passes_and_shows_every_refusal() {
         "← 200, task tg1.",
         "the handle does not contain that",
         "2. bob (another tenant) replays alice's handle",
-        "← 200, error -32602 \"Failed to retrieve task: Task not found\"",
-        "← 200, error -32602 \"Task not found: tg1.",
-        "← 200, error -32602 \"Failed to list tasks: Invalid cursor: tg1.",
+        "← 200, error -32602 \"MCP error -32602: Failed to retrieve task: Task not found\"",
+        "← 200, error -32602 \"MCP error -32602: Task not found: tg1.",
+        "← 200, error -32602 \"MCP error -32602: Failed to list tasks: Invalid cursor: tg1.",
         "upstream received during bob's attempts: 0 HTTP requests, tasks/get 0, \
          tasks/result 0, tasks/cancel 0, tasks/list 0",
         "3. bob replays alice's Mcp-Session-Id",

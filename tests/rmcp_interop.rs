@@ -134,7 +134,11 @@ async fn rmcp_task_flows_work_the_same_through_the_gateway() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_identity_cannot_use_handles_on_an_upstream_that_binds_nobody() {
     let server = RmcpServer::start().await;
-    let gw = TestGateway::start(&server.url).await;
+    // rmcp's own words for an unknown task, so a refusal reads the same.
+    let gw = TestGateway::start_with(&server.url, |raw| {
+        raw.routes[0].unknown_task_wording = Some(taskgate::config::UnknownTaskWording::RustSdk);
+    })
+    .await;
     let alice = connect(&gw.url(), Some(&gw.token("alice", "acme"))).await;
     let mallory = connect(&gw.url(), Some(&gw.token("mallory", "acme"))).await;
 
@@ -172,17 +176,14 @@ async fn another_identity_cannot_use_handles_on_an_upstream_that_binds_nobody() 
             .get_task(GetTaskParams::new(id.clone()))
             .await
             .unwrap_err();
-        assert_eq!(
-            client::error(get),
-            (-32602, "Failed to retrieve task: Task not found".into())
-        );
+        assert_eq!(client::error(get), (-32602, format!("unknown task: {id}")));
         let update = mallory
             .update_task(UpdateTaskParams::new(id.clone(), Default::default()))
             .await
             .unwrap_err();
         assert_eq!(
             client::error(update),
-            (-32602, format!("Task not found: {id}"))
+            (-32602, format!("unknown task: {id}"))
         );
         let cancel = mallory
             .cancel_task(CancelTaskParams::new(id.clone()))
@@ -190,7 +191,7 @@ async fn another_identity_cannot_use_handles_on_an_upstream_that_binds_nobody() 
             .unwrap_err();
         assert_eq!(
             client::error(cancel),
-            (-32602, format!("Task not found: {id}"))
+            (-32602, format!("unknown task: {id}"))
         );
     }
     assert_eq!(

@@ -206,6 +206,10 @@ pub struct RawRoute {
     /// gateway removes task capabilities from both sides.
     #[serde(default)]
     pub tasks: Option<bool>,
+    /// The upstream SDK's wording of an unknown task (default
+    /// `typescript-sdk`; also `python-sdk`, `rust-sdk`).
+    #[serde(default)]
+    pub unknown_task_wording: Option<super::UnknownTaskWording>,
 }
 
 /// `credential = { header = "authorization", env = "UPSTREAM_TOKEN" }`.

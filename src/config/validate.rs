@@ -233,6 +233,7 @@ fn routes(
                 required_scopes: r.required_scopes.clone(),
                 resource,
                 tasks: r.tasks.unwrap_or(true),
+                unknown_task_wording: r.unknown_task_wording.unwrap_or_default(),
             });
         }
     }

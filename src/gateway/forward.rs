@@ -68,6 +68,9 @@ pub(super) async fn forward(
     let (mut parts, incoming) = response.into_parts();
     headers::to_client(&mut parts.headers);
     let body = if is_event_stream(&parts.headers) {
+        // Events may be rewritten (handles are longer than upstream ids): the
+        // upstream's length no longer holds.
+        parts.headers.remove(CONTENT_LENGTH);
         // Ask intermediaries not to buffer the stream (long-lived listens).
         parts
             .headers

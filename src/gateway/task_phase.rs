@@ -19,13 +19,14 @@
 //! - On a route where tasks are off, every message is mediated
 //!   ([`crate::tasks::mediation`]) and a task-creating answer is not relayed.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue};
 use serde_json::Value;
 
 use super::inbound::Inbound;
+use crate::config::RouteConfig;
 use crate::error::GatewayError;
 use crate::jsonrpc;
 use crate::mcp::headers::encode_sentinel;
@@ -37,7 +38,9 @@ use crate::mcp::method::{
 use crate::mcp::{Era, header};
 use crate::rewrite::may_need_rewrite;
 use crate::sse::{Event, EventMap, Mapped};
-use crate::tasks::{Caller, Follow, Refusal, TaskGuard, Verdict, creates_task, mediation};
+use crate::tasks::{
+    Caller, CreationTicket, Follow, Refusal, TaskGuard, Verdict, creates_task, mediation,
+};
 
 /// Everything the response side needs about one exchange.
 pub(super) struct Exchange {
@@ -48,6 +51,19 @@ pub(super) struct Exchange {
     pub(super) follow: Option<Follow>,
     /// Whether the route allows tasks (else capabilities are mediated).
     pub(super) tasks_enabled: bool,
+    /// Held while the answer to a possibly task-creating request is
+    /// outstanding (see [`crate::tasks::CreationTicket`]).
+    pub(super) creation: Mutex<Option<CreationTicket>>,
+}
+
+/// A request ready to forward.
+pub(super) struct Prepared {
+    /// The bytes to forward.
+    pub(super) bytes: Bytes,
+    /// What the response side must know.
+    pub(super) follow: Follow,
+    /// Set when the request may create a task.
+    pub(super) creation: Option<CreationTicket>,
 }
 
 impl Exchange {
@@ -55,9 +71,13 @@ impl Exchange {
         self.follow.as_ref().and_then(|f| f.method.as_deref())
     }
 
-    /// Whether a message must be parsed even if the pre-check clears it.
-    fn must_mediate(&self) -> bool {
-        !self.tasks_enabled && mediation::advertises_capabilities(self.request_method())
+    /// Whether an upstream message must go through the task rules: the
+    /// pre-check flags it, capabilities must be mediated, or it answers a
+    /// follow-up (whose error text may quote the upstream id, M8).
+    fn must_check(&self, bytes: &[u8]) -> bool {
+        (!self.tasks_enabled && mediation::advertises_capabilities(self.request_method()))
+            || self.follow.as_ref().is_some_and(|f| !f.resolved.is_empty())
+            || may_need_rewrite(bytes)
     }
 }
 
@@ -70,9 +90,10 @@ pub(super) async fn request(
     guard: &TaskGuard,
     caller: &Caller,
     inbound: Inbound,
-    tasks_enabled: bool,
+    route: &RouteConfig,
     headers: &mut HeaderMap,
-) -> Result<(Bytes, Follow), GatewayError> {
+) -> Result<Prepared, GatewayError> {
+    let tasks_enabled = route.tasks;
     let method = inbound.envelope.method().map(str::to_owned);
     if inbound.era == Era::Current {
         if matches!(method.as_deref(), Some(TASKS_RESULT | TASKS_LIST)) {
@@ -91,17 +112,25 @@ pub(super) async fn request(
             method,
             ..Follow::default()
         };
-        return Ok((inbound.bytes, follow));
+        let creation = may_create_task(&inbound).then(|| guard.expect_creation(caller));
+        return Ok(Prepared {
+            bytes: inbound.bytes,
+            follow,
+            creation,
+        });
     }
+    let may_create = tasks_enabled && may_create_task(&inbound);
     let mut value = inbound.envelope.into_value();
     let mediated = !tasks_enabled && mediation::strip_request(&mut value, inbound.era);
     let mut follow = guard
         .to_upstream(caller, inbound.era, &mut value)
         .await
         .map_err(|refusal| match refusal {
-            Refusal::UnknownTask { method, presented } => {
-                GatewayError::UnknownTask { method, presented }
-            }
+            Refusal::UnknownTask { method, presented } => GatewayError::UnknownTask {
+                method,
+                presented,
+                wording: route.unknown_task_wording,
+            },
             Refusal::Unavailable => GatewayError::TaskStateUnavailable,
         })?;
     follow.rewritten |= mediated;
@@ -116,12 +145,17 @@ pub(super) async fn request(
     } else {
         inbound.bytes
     };
-    Ok((bytes, follow))
+    let creation = may_create.then(|| guard.expect_creation(caller));
+    Ok(Prepared {
+        bytes,
+        follow,
+        creation,
+    })
 }
 
 /// Rewrites one upstream JSON message (a whole body). `None`: send nothing.
 pub(super) async fn response_body(exchange: &Exchange, bytes: Bytes) -> Option<Bytes> {
-    if !exchange.must_mediate() && !may_need_rewrite(&bytes) {
+    if !exchange.must_check(&bytes) {
         return Some(bytes);
     }
     rewrite_text(exchange, &bytes).await.map(Bytes::from)
@@ -159,6 +193,13 @@ async fn rewrite_text(exchange: &Exchange, bytes: &[u8]) -> Option<Vec<u8>> {
             &mut value,
         )
         .await;
+    // The answer to the request has been handled: a task it created is
+    // recorded by now, so nothing needs to wait for it any more.
+    if value.get("method").is_none()
+        && let Ok(mut creation) = exchange.creation.lock()
+    {
+        creation.take();
+    }
     match verdict {
         Verdict::Forward => serde_json::to_vec(&value).ok(),
         Verdict::Replace(other) => serde_json::to_vec(&other).ok(),
@@ -171,7 +212,7 @@ pub(super) struct TaskEvents(pub(super) Arc<Exchange>);
 
 impl EventMap for TaskEvents {
     fn map(&mut self, event: Event) -> Mapped {
-        if !self.0.must_mediate() && !may_need_rewrite(event.data.as_bytes()) {
+        if !self.0.must_check(event.data.as_bytes()) {
             return Mapped::Ready(Some(event));
         }
         let exchange = self.0.clone();
@@ -215,6 +256,15 @@ fn is_task_operation(method: &str) -> bool {
         method,
         TASKS_GET | TASKS_RESULT | TASKS_CANCEL | TASKS_UPDATE | TASKS_LIST | SUBSCRIPTIONS_LISTEN
     )
+}
+
+/// A `tools/call` whose answer may create a task: task-augmented (legacy),
+/// or from a client declaring the tasks extension (current).
+fn may_create_task(inbound: &Inbound) -> bool {
+    match inbound.era {
+        Era::Legacy => is_task_augmented(inbound),
+        Era::Current => inbound.envelope.method() == Some(TOOLS_CALL) && declares_tasks(inbound),
+    }
 }
 
 /// A legacy `tools/call` asking to run as a task (its TTL may need a cap).

@@ -99,11 +99,18 @@ impl TaskGuard {
         };
         require_strings(message, &method).map_err(refuse)?;
 
+        // Task handles and cursors resolve separately: a value is verified
+        // as the kind its location holds, never taken from the other map.
         let mut replacements: HashMap<String, String> = HashMap::new();
+        let mut cursors: HashMap<String, String> = HashMap::new();
         let created = hosted::hosted_creation(message).map(str::to_owned);
         let mut hosted_ok: Vec<String> = Vec::new();
         for (role, value) in rewrite::find(message, era, Direction::ToUpstream, None) {
-            if replacements.contains_key(&value) || hosted_ok.contains(&value) {
+            let done = match role {
+                Role::ListCursor => cursors.contains_key(&value),
+                _ => replacements.contains_key(&value) || hosted_ok.contains(&value),
+            };
+            if done {
                 continue;
             }
             let kind = match role {
@@ -139,7 +146,10 @@ impl TaskGuard {
                         follow.resolved.push((upstream.clone(), value.clone()));
                         follow.keys.push(key);
                     }
-                    replacements.insert(value, upstream);
+                    match kind {
+                        Kind::Cursor => cursors.insert(value, upstream),
+                        _ => replacements.insert(value, upstream),
+                    };
                 }
                 Err(Resolve::Denied(denial)) => {
                     tracing::info!(
@@ -167,12 +177,13 @@ impl TaskGuard {
             .pointer("/params/taskId")
             .and_then(Value::as_str)
             .and_then(|h| replacements.get(h).cloned());
-        if !replacements.is_empty() {
+        if !replacements.is_empty() || !cursors.is_empty() {
             let mut map =
                 |role: Role, value: &str| -> Result<Option<String>, std::convert::Infallible> {
                     Ok(match role {
                         Role::ClientTask => None,
-                        _ => replacements.get(value).cloned(),
+                        Role::ListCursor => cursors.get(value).cloned(),
+                        Role::ServerTask | Role::RelatedTask => replacements.get(value).cloned(),
                     })
                 };
             let Ok(count) = rewrite::rewrite(message, era, Direction::ToUpstream, None, &mut map);

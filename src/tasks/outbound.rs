@@ -137,12 +137,20 @@ impl TaskGuard {
             }
         }
         let epoch = self.store.epoch().await?;
+        // Cursors and task ids live in separate maps: an upstream cursor may
+        // well equal a task id (the SDKs use the last id of the page).
         let mut replacements: HashMap<String, String> = HashMap::new();
+        let mut cursors: HashMap<String, String> = HashMap::new();
         let is_task_op_request = message
             .get("method")
             .and_then(Value::as_str)
             .is_some_and(|m| m.starts_with("tasks/"));
         for (role, value) in rewrite::find(message, era, Direction::ToClient, request_method) {
+            if role == Role::ListCursor {
+                let sealed = self.seal_cursor(caller, &value, now, epoch);
+                cursors.insert(value, sealed);
+                continue;
+            }
             if replacements.contains_key(&value) {
                 continue;
             }
@@ -153,9 +161,9 @@ impl TaskGuard {
                     }
                     return Err(Unresolved::NotOwned);
                 }
-                Role::ListCursor => self.seal_cursor(caller, &value, now, epoch),
+                Role::ListCursor => continue,
                 Role::ServerTask | Role::RelatedTask => {
-                    match self.seal_task(caller, follow, &value, now, epoch).await {
+                    match self.seal_task(caller, follow, &value, epoch).await {
                         Ok(h) => h,
                         // A server-sent tasks/* request (L12) may name the
                         // client's own hosted task.
@@ -176,7 +184,8 @@ impl TaskGuard {
             |role: Role, value: &str| -> Result<Option<String>, std::convert::Infallible> {
                 Ok(match role {
                     Role::ClientTask => None,
-                    _ => replacements.get(value).cloned(),
+                    Role::ListCursor => cursors.get(value).cloned(),
+                    Role::ServerTask | Role::RelatedTask => replacements.get(value).cloned(),
                 })
             };
         let Ok(_) = rewrite::rewrite(message, era, Direction::ToClient, request_method, &mut map);
@@ -222,6 +231,7 @@ impl TaskGuard {
             )
             .await?;
         if admission.is_admitted() {
+            self.creation_recorded(caller);
             return Ok(None);
         }
         tracing::warn!(route = %caller.route, ?admission, "task not admitted: creation answered with an error");
@@ -293,14 +303,13 @@ impl TaskGuard {
         caller: &Caller,
         follow: Option<&Follow>,
         upstream: &str,
-        now: u64,
         epoch: u32,
     ) -> Result<String, Unresolved> {
         if let Some(handle) = follow.and_then(|f| f.handle_for(upstream)) {
             return Ok(handle.to_string());
         }
         let key = caller.key(upstream);
-        let record = self.store.task(&key, now).await?;
+        let record = self.record_or_wait(caller, &key).await?;
         let Some(record) = record.filter(|r| r.owner == caller.owner()) else {
             return Err(Unresolved::NotOwned);
         };

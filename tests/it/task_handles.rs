@@ -173,7 +173,7 @@ async fn legacy_tasks_work_through_handles_and_each_identity_sees_only_its_own()
     assert_eq!(refused["error"]["code"], -32602);
     assert_eq!(
         refused["error"]["message"],
-        format!("Task not found: {handle}")
+        format!("MCP error -32602: Task not found: {handle}")
     );
 }
 

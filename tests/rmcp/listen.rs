@@ -242,7 +242,7 @@ async fn a_listen_naming_another_identitys_handle_is_refused_and_never_forwarded
             &ids[0]
         };
         let expected = json!({"jsonrpc": "2.0", "id": 41, "error": {"code": -32602,
-            "message": format!("Task not found: {}", presented.as_str().unwrap())}});
+            "message": format!("MCP error -32602: Task not found: {}", presented.as_str().unwrap())}});
         assert_eq!(a.json(), expected, "listen {ids}");
     }
     assert!(

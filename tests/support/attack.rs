@@ -188,9 +188,9 @@ pub fn refusal_message(method: &str, presented: &Value) -> String {
         .as_str()
         .map_or_else(|| presented.to_string(), str::to_string);
     match method {
-        "tasks/get" => "Failed to retrieve task: Task not found".into(),
-        "tasks/list" => format!("Failed to list tasks: Invalid cursor: {text}"),
-        _ => format!("Task not found: {text}"),
+        "tasks/get" => "MCP error -32602: Failed to retrieve task: Task not found".into(),
+        "tasks/list" => format!("MCP error -32602: Failed to list tasks: Invalid cursor: {text}"),
+        _ => format!("MCP error -32602: Task not found: {text}"),
     }
 }
 

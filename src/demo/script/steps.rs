@@ -19,10 +19,10 @@ const POLL_FOR: Duration = Duration::from_secs(15);
 /// How far past the TTL the script waits before trying the handle again.
 const EXPIRY_MARGIN: Duration = Duration::from_millis(750);
 
-const GET_REFUSED: &str = "Failed to retrieve task: Task not found";
+const GET_REFUSED: &str = "MCP error -32602: Failed to retrieve task: Task not found";
 
 fn not_found(presented: &str) -> String {
-    format!("Task not found: {presented}")
+    format!("MCP error -32602: Task not found: {presented}")
 }
 
 fn task_ids(list: &Value) -> Vec<String> {
@@ -125,7 +125,7 @@ impl Scenario {
             (
                 method::TASKS_LIST,
                 json!({"cursor": h}),
-                format!("Failed to list tasks: Invalid cursor: {h}"),
+                format!("MCP error -32602: Failed to list tasks: Invalid cursor: {h}"),
             ),
         ];
         for (m, params, refusal) in tries {

@@ -155,6 +155,10 @@ fn discover() -> Value {
             "tools": {},
             "extensions": { (meta::TASKS_EXTENSION): {} },
         },
+        // Discovery results are cacheable like list results (§3.1); the
+        // official Rust SDK requires both fields.
+        "ttlMs": 0,
+        "cacheScope": "private",
         "_meta": { "io.modelcontextprotocol/serverInfo": server_info() },
     }))
 }
