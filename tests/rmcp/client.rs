@@ -14,9 +14,9 @@ use std::time::Duration;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CancelTaskParams, ClientCapabilities, ClientConfig,
-    GetTaskParams, GetTaskResult, Implementation, ProtocolVersion, ServerCapabilities,
-    ServerPeerInfo, SubscriptionsAcknowledgedNotificationParams, TaskStatus,
-    TaskStatusNotificationParams, UpdateTaskParams,
+    GetTaskParams, GetTaskResult, Implementation, ProtocolVersion,
+    SubscriptionsAcknowledgedNotificationParams, TaskStatus, TaskStatusNotificationParams,
+    UpdateTaskParams,
 };
 use rmcp::service::{NotificationContext, RoleClient, RunningService};
 use rmcp::transport::StreamableHttpClientTransport;
@@ -95,20 +95,6 @@ pub async fn connect(url: &str, token: Option<&str>) -> Client {
         .await
         .expect("discover in time")
         .unwrap_or_else(|e| panic!("rmcp client could not connect to {url}: {e}"))
-}
-
-/// As [`connect`], but without `server/discover`: the client starts as if
-/// discovery had settled on 2026-07-28 with the tasks extension (rmcp's
-/// `serve_directly`); every request still carries the per-request `_meta`.
-pub fn connect_without_discover(url: &str, token: Option<&str>) -> Client {
-    let (config, recorder) = config_and_handler(url, token);
-    let transport = StreamableHttpClientTransport::from_config(config);
-    let capabilities = ServerCapabilities::builder()
-        .enable_tools()
-        .enable_tasks()
-        .build();
-    let peer = ServerPeerInfo::new(ProtocolVersion::V_2026_07_28, capabilities);
-    rmcp::service::serve_directly(recorder, transport, Some(peer))
 }
 
 /// What a flow run produced.

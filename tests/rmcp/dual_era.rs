@@ -9,12 +9,8 @@
 //! other's tasks, and the legacy `tasks/list` holds only the legacy
 //! client's own tasks.
 //!
-//! The rmcp client starts without `server/discover` here (rmcp's
-//! `serve_directly`, as if discovery had settled on 2026-07-28 with the tasks
-//! extension): the demo upstream's `server/discover` result has no `ttlMs`
-//! and no `cacheScope`, which rmcp 3.9.0's `DiscoverResult` requires, so
-//! rmcp's discovery fails against it, directly as through the gateway.
-//! Discovery through the gateway is covered against the rmcp server.
+//! The rmcp client connects with its normal `server/discover` through the
+//! gateway, so discovery of a dual-era upstream is covered too.
 //!
 //! The TS SDK is installed by `scripts/install-interop-deps.sh` (run by the
 //! test command); the test fails, loudly, when it is missing.
@@ -27,7 +23,7 @@ use serde_json::{Value, json};
 use taskgate::demo::upstream::{UpstreamOptions, serve};
 use tokio_util::sync::CancellationToken;
 
-use crate::rmcp_peers::client::{Run, connect_without_discover};
+use crate::rmcp_peers::client::{Run, connect};
 use crate::support::gateway::TestGateway;
 
 fn is_handle(id: &Value) -> bool {
@@ -62,7 +58,7 @@ async fn ts_legacy_client(url: &str, token: &str) -> Value {
 /// confirmation waits `input_required` for the whole TS run, and the report
 /// is polled at the same time.
 async fn both_clients(url: &str, rmcp_token: &str, ts_token: &str) -> (Value, Run) {
-    let client = connect_without_discover(url, Some(rmcp_token));
+    let client = connect(url, Some(rmcp_token)).await;
     let mut run = Run::default();
     let report = run
         .create(
