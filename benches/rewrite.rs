@@ -15,6 +15,12 @@ use taskgate::rewrite::{Direction, Role, may_need_rewrite, rewrite};
 
 const LEGACY_CREATE: &str = r#"{"jsonrpc":"2.0","id":42,"result":{"task":{"taskId":"786512e2-9e0d-44bd-8f29-7e1a2b3c4d5e","status":"working","statusMessage":"queued","createdAt":"2025-11-25T10:30:00Z","lastUpdatedAt":"2025-11-25T10:30:00Z","ttl":60000,"pollInterval":5000},"_meta":{"io.modelcontextprotocol/model-immediate-response":"Started."}}}"#;
 
+const CURRENT_CREATE: &str = r#"{"jsonrpc":"2.0","id":42,"result":{"resultType":"task","taskId":"786512e2-9e0d-44bd-8f29-7e1a2b3c4d5e","status":"working","statusMessage":"queued","createdAt":"2026-08-01T10:30:00Z","lastUpdatedAt":"2026-08-01T10:30:00Z","ttlMs":60000,"pollIntervalMs":5000}}"#;
+
+const CURRENT_NOTIFY: &str = r#"{"jsonrpc":"2.0","method":"notifications/tasks","params":{"taskId":"786512e2-9e0d-44bd-8f29-7e1a2b3c4d5e","status":"input_required","createdAt":"2026-08-01T10:30:00Z","lastUpdatedAt":"2026-08-01T10:30:05Z","ttlMs":60000,"inputRequests":{"region":{"method":"elicitation/create","params":{"message":"Which region?","requestedSchema":{"type":"object","properties":{"region":{"type":"string"}}}}}},"_meta":{"io.modelcontextprotocol/subscriptionId":7}}}"#;
+
+const CURRENT_LISTEN: &str = r#"{"jsonrpc":"2.0","id":7,"method":"subscriptions/listen","params":{"notifications":{"taskIds":["tg1.k.a","tg1.k.b","tg1.k.c"]},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}"#;
+
 const LEGACY_ELICIT: &str = r#"{"jsonrpc":"2.0","id":"srv-7","method":"elicitation/create","params":{"message":"Which region should the report cover?","requestedSchema":{"type":"object","properties":{"region":{"type":"string","enum":["eu","us","apac"]}},"required":["region"]},"_meta":{"io.modelcontextprotocol/related-task":{"taskId":"786512e2-9e0d-44bd-8f29-7e1a2b3c4d5e"}}}}"#;
 
 /// Rows of structured content until the body passes `bytes`.
@@ -83,6 +89,48 @@ fn bench(c: &mut Criterion) {
             );
             assert_eq!(n, Ok(1));
             message
+        })
+    });
+
+    // The same walk on the current era's flat shape, side by side.
+    let create: Value = serde_json::from_str(CURRENT_CREATE).unwrap_or_default();
+    group.throughput(Throughput::Bytes(CURRENT_CREATE.len() as u64));
+    group.bench_function("current_create_task_result", |b| {
+        b.iter(|| {
+            let mut message = create.clone();
+            let n = rewrite(
+                black_box(&mut message),
+                Era::Current,
+                Direction::ToClient,
+                Some("tools/call"),
+                &mut prefix,
+            );
+            assert_eq!(n, Ok(1));
+            message
+        })
+    });
+
+    group.throughput(Throughput::Bytes(CURRENT_NOTIFY.len() as u64));
+    group.bench_function("current_sse_event_notifications_tasks", |b| {
+        b.iter(|| {
+            round_trip(
+                black_box(CURRENT_NOTIFY.as_bytes()),
+                Era::Current,
+                Direction::ToClient,
+                None,
+            )
+        })
+    });
+
+    group.throughput(Throughput::Bytes(CURRENT_LISTEN.len() as u64));
+    group.bench_function("current_listen_three_task_ids", |b| {
+        b.iter(|| {
+            round_trip(
+                black_box(CURRENT_LISTEN.as_bytes()),
+                Era::Current,
+                Direction::ToUpstream,
+                None,
+            )
         })
     });
 

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Install the pinned dependencies of the MCP interop test peers (tests/interop).
+# Install the pinned dependencies of the MCP interop test peers (tests/interop)
+# and of the official conformance suite run by tests/conformance.rs
+# (tests/conformance).
 #
 #   bash scripts/install-interop-deps.sh
 #
 # - node: `npm ci` in tests/interop when node_modules is missing or was installed
 #   from a different package-lock.json (stamp: node_modules/.taskgate-lock.sha256).
+# - conformance suite: the same in tests/conformance (@modelcontextprotocol/conformance
+#   and the Node 22 it needs, both from the npm registry, both exact pins).
 # - python: a venv at tests/interop/.venv with `pip install -r requirements.txt`
 #   when missing or installed from a different requirements.txt
 #   (stamp: .venv/.taskgate-requirements.sha256).
@@ -44,6 +48,8 @@ run() {
 
 [[ -f "$DIR/package.json" && -f "$DIR/package-lock.json" ]] || die "missing $DIR/package.json or package-lock.json"
 [[ -f "$DIR/requirements.txt" ]] || die "missing $DIR/requirements.txt"
+CONF="$ROOT/tests/conformance"
+[[ -f "$CONF/package.json" && -f "$CONF/package-lock.json" ]] || die "missing $CONF/package.json or package-lock.json"
 command -v node >/dev/null 2>&1 || die "node not found on PATH"
 command -v "$NPM" >/dev/null 2>&1 || die "npm not found on PATH"
 command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found on PATH"
@@ -63,6 +69,16 @@ if [[ ! -f "$node_stamp" || "$(cat "$node_stamp")" != "$lock_hash" \
   # npm ci removes node_modules itself; it never touches package-lock.json.
   run "npm ci" env -C "$DIR" "$NPM" ci --no-audit --no-fund --loglevel=error
   echo "$lock_hash" >"$node_stamp"
+fi
+
+# ---- conformance suite --------------------------------------------------------
+conf_hash="$(hash_of "$CONF/package-lock.json")"
+conf_stamp="$CONF/node_modules/.taskgate-lock.sha256"
+if [[ ! -f "$conf_stamp" || "$(cat "$conf_stamp")" != "$conf_hash" \
+      || ! -x "$CONF/node_modules/.bin/node" \
+      || ! -f "$CONF/node_modules/@modelcontextprotocol/conformance/dist/index.js" ]]; then
+  run "npm ci (conformance)" env -C "$CONF" "$NPM" ci --no-audit --no-fund --loglevel=error
+  echo "$conf_hash" >"$conf_stamp"
 fi
 
 # ---- python -----------------------------------------------------------------

@@ -15,13 +15,14 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
-use crate::admin::AdminService;
+use crate::admin::{AdminService, Revoker};
 use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::gateway::{Gateway, GatewayService};
@@ -29,6 +30,8 @@ use crate::handle::{HandleCodec, KeyRing};
 use crate::proxy::{UpstreamClient, client_with, tls_config};
 use crate::server::{self, tls, workers};
 use crate::shutdown::Shutdown;
+use crate::store::memory::MemoryStore;
+use crate::tasks::{Clock, TaskGuard};
 
 /// A started gateway.
 pub struct Running {
@@ -106,10 +109,16 @@ pub async fn start(mut config: Config) -> anyhow::Result<Running> {
         .map(TcpListener::local_addr)
         .transpose()?;
     let handles = Arc::new(HandleCodec::new(key_ring(&config)?));
+    let tasks = Arc::new(task_guard(&config, handles.clone(), &shutdown));
+    let revoker = config.admin_token.clone().map(|token| {
+        let routes = config.routes.iter().map(|r| r.name.clone()).collect();
+        Arc::new(Revoker::new(tasks.clone(), routes, token))
+    });
     let gateway = Arc::new(Gateway::new(
         &config,
         Arc::new(auth),
         handles,
+        tasks,
         client,
         shutdown.clone(),
     ));
@@ -133,7 +142,7 @@ pub async fn start(mut config: Config) -> anyhow::Result<Running> {
         let serve = server::serve(
             l,
             None,
-            AdminService::new(shutdown.clone()),
+            AdminService::new(shutdown.clone(), revoker),
             shutdown.clone(),
             Arc::new(Semaphore::new(64)),
             limits.shutdown_grace,
@@ -161,6 +170,16 @@ pub async fn run(config: Config, stop: impl Future<Output = ()>) -> anyhow::Resu
     running.wait().await
 }
 
+/// Task enforcement over the in-memory store, swept in the background until
+/// shutdown.
+fn task_guard(config: &Config, handles: Arc<HandleCodec>, shutdown: &Shutdown) -> TaskGuard {
+    let store = Arc::new(MemoryStore::new(TaskGuard::retention(&config.tasks)));
+    store
+        .clone()
+        .spawn_sweeper(Duration::from_secs(5), shutdown.token().clone());
+    TaskGuard::new(handles, store, config.tasks, Clock::system())
+}
+
 /// The configured key ring, or an ephemeral one (with a warning: handles and
 /// sessions will not survive a restart, nor work across replicas).
 fn key_ring(config: &Config) -> anyhow::Result<KeyRing> {
@@ -168,8 +187,8 @@ fn key_ring(config: &Config) -> anyhow::Result<KeyRing> {
         Some(k) => KeyRing::new(&k.keys, &k.signing).context("handle key ring"),
         None => {
             tracing::warn!(
-                "no [handles] keys configured: using an ephemeral key; handles will not survive a restart \
-                 (generate one with `taskgate keys generate`)"
+                "no [handles] keys configured: using an ephemeral key; session handles will not survive \
+                 a restart (generate one with `taskgate keys generate`)"
             );
             Ok(KeyRing::ephemeral())
         }

@@ -11,6 +11,7 @@ pub mod duration;
 mod handle_keys;
 pub mod raw;
 pub mod secret;
+mod task_policy;
 pub mod validate;
 
 use std::net::SocketAddr;
@@ -35,8 +36,10 @@ pub struct Config {
     /// Whether `public_url` was derived from `listen` (and so follows the
     /// bound address when `listen` asks for port 0).
     pub public_url_derived: bool,
-    /// Admin listener (`/healthz`, `/readyz`), when configured.
+    /// Admin listener (`/healthz`, `/readyz`, revocation), when configured.
     pub admin: Option<SocketAddr>,
+    /// Bearer token for the admin revocation endpoints (off without one).
+    pub admin_token: Option<Secret>,
     /// Browser origins allowed to call the gateway (DNS-rebinding defence);
     /// requests without an `Origin` header are unaffected.
     pub allowed_origins: Vec<String>,
@@ -53,6 +56,8 @@ pub struct Config {
     /// Keys sealing gateway handles; `None` means an ephemeral key made at
     /// start (handles then do not survive a restart).
     pub handle_keys: Option<HandleKeys>,
+    /// Task lifetime policy.
+    pub tasks: TaskPolicy,
 }
 
 /// The configured handle key ring (secrets decoded, not yet derived).
@@ -139,6 +144,32 @@ impl Default for Limits {
     }
 }
 
+/// How long tasks and their handles live, and how many may be live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskPolicy {
+    /// Cap on the TTL a client requests and an upstream grants; an unlimited
+    /// (`null`) upstream TTL becomes this. Also the longest any handle lives.
+    pub max_ttl: Duration,
+    /// How long a terminal task's handle keeps working after the gateway
+    /// first saw the terminal state.
+    pub result_retention: Duration,
+    /// Most live tasks per identity (`None`: unlimited).
+    pub max_live_per_principal: Option<u32>,
+    /// Most live tasks per tenant (`None`: unlimited).
+    pub max_live_per_tenant: Option<u32>,
+}
+
+impl Default for TaskPolicy {
+    fn default() -> Self {
+        TaskPolicy {
+            max_ttl: Duration::from_secs(3600),
+            result_retention: Duration::from_secs(600),
+            max_live_per_principal: None,
+            max_live_per_tenant: None,
+        }
+    }
+}
+
 /// One MCP endpoint of the gateway and the upstream behind it.
 #[derive(Debug, Clone)]
 pub struct RouteConfig {
@@ -154,6 +185,47 @@ pub struct RouteConfig {
     pub required_scopes: Vec<String>,
     /// Canonical resource URI (RFC 8707 / RFC 9728) of this route.
     pub resource: String,
+    /// Whether tasks may run on this route; when false, task capabilities
+    /// are removed from what either side declares.
+    pub tasks: bool,
+    /// How the upstream words an unknown task, so a refusal reads the same.
+    pub unknown_task_wording: UnknownTaskWording,
+}
+
+/// The wording of the `-32602` unknown-task error of an upstream's SDK. The
+/// gateway answers a refused handle with the same words, so a client cannot
+/// tell a refusal from the upstream not knowing the task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnknownTaskWording {
+    /// The official TypeScript SDK (as sent on the wire, with its
+    /// `MCP error -32602: ` prefix).
+    #[default]
+    TypescriptSdk,
+    /// The official Python SDK.
+    PythonSdk,
+    /// The official Rust SDK (`rmcp`).
+    RustSdk,
+}
+
+impl UnknownTaskWording {
+    /// The message for an unknown task (or cursor) in a `method` request
+    /// that presented `presented`.
+    pub fn message(self, method: &str, presented: &str) -> String {
+        use crate::mcp::method::{TASKS_GET, TASKS_LIST};
+        match (self, method) {
+            (Self::TypescriptSdk, TASKS_GET) => {
+                "MCP error -32602: Failed to retrieve task: Task not found".to_string()
+            }
+            (Self::TypescriptSdk, TASKS_LIST) => {
+                format!("MCP error -32602: Failed to list tasks: Invalid cursor: {presented}")
+            }
+            (Self::TypescriptSdk, _) => format!("MCP error -32602: Task not found: {presented}"),
+            (Self::PythonSdk, TASKS_LIST) => format!("Invalid cursor: {presented}"),
+            (Self::PythonSdk, _) => format!("Task not found: {presented}"),
+            (Self::RustSdk, _) => format!("unknown task: {presented}"),
+        }
+    }
 }
 
 /// A header the gateway adds to upstream requests.

@@ -82,6 +82,31 @@ pub enum GatewayError {
     /// A session id that is not the caller's (answered like an unknown session).
     #[error("unknown session")]
     UnknownSession,
+    /// A current-era task operation from a client that did not declare the
+    /// tasks extension on this request: `400` + `-32021`, as a server must.
+    #[error("missing required client capability")]
+    MissingTasksCapability,
+    /// A method this protocol era does not have (legacy-only `tasks/result`
+    /// and `tasks/list` on the current era): `404` + `-32601`.
+    #[error("method not found")]
+    MethodNotFound,
+    /// A task handle (or list cursor) that does not resolve for the caller,
+    /// whatever the reason: answered exactly like an unknown task.
+    #[error("unknown task")]
+    UnknownTask {
+        /// The request method (the wording depends on it).
+        method: String,
+        /// What the client presented, echoed as the official SDKs do.
+        presented: String,
+        /// The upstream SDK's words for it.
+        wording: crate::config::UnknownTaskWording,
+    },
+    /// Task state could not be checked (store failure): fail closed.
+    #[error("task state unavailable")]
+    TaskStateUnavailable,
+    /// The upstream's answer could not be relayed (too large, unreadable).
+    #[error("upstream answer unusable")]
+    UpstreamAnswerUnusable,
     /// The upstream could not be reached or broke the exchange.
     #[error("upstream unavailable")]
     UpstreamUnavailable,
@@ -106,11 +131,26 @@ impl GatewayError {
             | GatewayError::HeaderMismatch(_)
             | GatewayError::UnsupportedProtocolVersion
             | GatewayError::ResponseNotAllowed
-            | GatewayError::UnknownSession => ErrorSource::Client,
-            GatewayError::UpstreamUnavailable | GatewayError::UpstreamTimeout => {
-                ErrorSource::Upstream
+            | GatewayError::UnknownSession
+            | GatewayError::UnknownTask { .. }
+            | GatewayError::MethodNotFound
+            | GatewayError::MissingTasksCapability => ErrorSource::Client,
+            GatewayError::UpstreamUnavailable
+            | GatewayError::UpstreamTimeout
+            | GatewayError::UpstreamAnswerUnusable => ErrorSource::Upstream,
+            GatewayError::KeysUnavailable | GatewayError::TaskStateUnavailable => {
+                ErrorSource::Internal
             }
-            GatewayError::KeysUnavailable => ErrorSource::Internal,
+        }
+    }
+
+    /// Structured `error.data`, for the errors whose specification has one.
+    fn data(&self) -> Option<serde_json::Value> {
+        match self {
+            GatewayError::MissingTasksCapability => Some(serde_json::json!({
+                "requiredCapabilities": {"extensions": {(crate::mcp::meta::TASKS_EXTENSION): {}}}
+            })),
+            _ => None,
         }
     }
 
@@ -122,6 +162,7 @@ impl GatewayError {
     /// Builds the response. `id` is the JSON-RPC request id when known, so the
     /// client can correlate the error with its request.
     pub fn into_response(self, id: Option<&Id>) -> Response<GatewayBody> {
+        let unknown_task;
         let (status, rpc, message): (StatusCode, Option<i64>, &str) = match &self {
             GatewayError::NoRoute => (StatusCode::NOT_FOUND, None, "Not Found"),
             GatewayError::MethodNotAllowed => {
@@ -185,6 +226,40 @@ impl GatewayError {
                 Some(code::SESSION_NOT_FOUND),
                 "Session not found",
             ),
+            GatewayError::MissingTasksCapability => (
+                StatusCode::BAD_REQUEST,
+                Some(code::MISSING_REQUIRED_CLIENT_CAPABILITY),
+                "Missing required client capability: io.modelcontextprotocol/tasks",
+            ),
+            GatewayError::MethodNotFound => (
+                StatusCode::NOT_FOUND,
+                Some(code::METHOD_NOT_FOUND),
+                "Method not found",
+            ),
+            // Exactly what the upstream's SDK answers for an unknown task, so
+            // a refused handle is indistinguishable from one it does not know.
+            GatewayError::UnknownTask {
+                method,
+                presented,
+                wording,
+            } => {
+                unknown_task = wording.message(method, presented);
+                (
+                    StatusCode::OK,
+                    Some(code::INVALID_PARAMS),
+                    unknown_task.as_str(),
+                )
+            }
+            GatewayError::TaskStateUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some(code::INTERNAL_ERROR),
+                "Internal error",
+            ),
+            GatewayError::UpstreamAnswerUnusable => (
+                StatusCode::BAD_GATEWAY,
+                Some(code::INTERNAL_ERROR),
+                "Upstream answer unusable",
+            ),
             GatewayError::UpstreamUnavailable => (
                 StatusCode::BAD_GATEWAY,
                 Some(code::INTERNAL_ERROR),
@@ -211,7 +286,7 @@ impl GatewayError {
             Some(c) => {
                 builder =
                     builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                jsonrpc::to_bytes(&jsonrpc::error_object(id, c, message, None))
+                jsonrpc::to_bytes(&jsonrpc::error_object(id, c, message, self.data()))
             }
             None => {
                 builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("text/plain"));

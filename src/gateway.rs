@@ -7,18 +7,23 @@
 //! 1. **route** — exact path match; RFC 9728 metadata served without auth;
 //! 2. **origin** — a browser `Origin` must be allow-listed (DNS rebinding);
 //! 3. **authenticate** — bearer JWT → [`Principal`] (401/403/503 otherwise);
-//! 4. **validate** — POST bodies: media type, size, strict JSON-RPC, era,
+//! 4. **session** — `Mcp-Session-Id` handle → the upstream's session id;
+//! 5. **validate** — POST bodies: media type, size, strict JSON-RPC, era,
 //!    current-era header/body agreement;
-//! 5. **forward** — upstream request with the route's credential;
-//! 6. **relay** — status and headers cleaned, SSE relayed event by event.
+//! 6. **tasks** — every task handle verified for the caller and resolved
+//!    (`task_phase`, rules in [`crate::tasks`]);
+//! 7. **forward** — upstream request with the route's credential;
+//! 8. **relay** — status and headers cleaned, session id sealed, upstream
+//!    task ids sealed into handles in JSON bodies and SSE events.
 //!
-//! Invariant: a request rejected in phases 1–4 never reaches the upstream.
+//! Invariant: a request rejected in phases 1–6 never reaches the upstream.
 
 mod authn;
 mod forward;
 mod inbound;
 pub mod route;
 mod session;
+mod task_phase;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -36,9 +41,12 @@ use crate::body::{BoxError, GatewayBody, empty, full};
 use crate::config::{Config, Limits};
 use crate::error::GatewayError;
 use crate::handle::HandleCodec;
+use crate::mcp::{Era, header};
 use crate::proxy::{HttpClient, UpstreamClient};
 use crate::shutdown::Shutdown;
+use crate::tasks::{Caller, TaskGuard};
 use route::RouteTable;
+use task_phase::Exchange;
 
 pub use inbound::Inbound;
 
@@ -47,6 +55,7 @@ pub struct Gateway {
     routes: RouteTable,
     auth: Arc<Authenticator>,
     handles: Arc<HandleCodec>,
+    tasks: Arc<TaskGuard>,
     client: UpstreamClient,
     limits: Limits,
     allowed_origins: Vec<String>,
@@ -59,6 +68,7 @@ impl Gateway {
         config: &Config,
         auth: Arc<Authenticator>,
         handles: Arc<HandleCodec>,
+        tasks: Arc<TaskGuard>,
         client: HttpClient,
         shutdown: Shutdown,
     ) -> Gateway {
@@ -66,6 +76,7 @@ impl Gateway {
             routes: RouteTable::new(config),
             auth,
             handles,
+            tasks,
             client: UpstreamClient::new(client),
             limits: config.limits.clone(),
             allowed_origins: config.allowed_origins.clone(),
@@ -110,31 +121,62 @@ impl Gateway {
         let (mut parts, body) = request.into_parts();
         let route_name = route.config.name.as_str();
         // Session binding first: a foreign session never gets its body read.
-        if let Err(e) =
-            session::to_upstream(&self.handles, route_name, &principal, &mut parts.headers)
-        {
-            return e.into_response(None);
-        }
-        let (forward_body, id) = match parts.method {
-            Method::POST => match inbound::read_post(&parts.headers, body, &self.limits).await {
-                Ok(inbound) => {
-                    log_accepted(&route.config.name, &principal, &inbound);
-                    let id = inbound.envelope.id().cloned();
-                    (full(inbound.bytes), id)
+        let session =
+            match session::to_upstream(&self.handles, route_name, &principal, &mut parts.headers) {
+                Ok(session) => session,
+                Err(e) => return e.into_response(None),
+            };
+        let caller = Caller::new(route_name, principal.clone(), session);
+        let (forward_body, id, era, follow, creation) = match parts.method {
+            Method::POST => {
+                let inbound = match inbound::read_post(&parts.headers, body, &self.limits).await {
+                    Ok(inbound) => inbound,
+                    Err((e, envelope)) => {
+                        tracing::info!(route = %route.config.name, reason = %e.log_reason(), "request refused");
+                        return e.into_response(envelope.as_ref().and_then(|en| en.id()));
+                    }
+                };
+                log_accepted(&route.config.name, &principal, &inbound);
+                let id = inbound.envelope.id().cloned();
+                let era = inbound.era;
+                match task_phase::request(
+                    &self.tasks,
+                    &caller,
+                    inbound,
+                    &route.config,
+                    &mut parts.headers,
+                )
+                .await
+                {
+                    Ok(prepared) => (
+                        full(prepared.bytes),
+                        id,
+                        era,
+                        Some(prepared.follow),
+                        prepared.creation,
+                    ),
+                    Err(e) => return e.into_response(id.as_ref()),
                 }
-                Err((e, envelope)) => {
-                    tracing::info!(route = %route.config.name, reason = %e.log_reason(), "request refused");
-                    return e.into_response(envelope.as_ref().and_then(|en| en.id()));
-                }
-            },
-            Method::GET | Method::DELETE => (empty(), None),
+            }
+            Method::GET | Method::DELETE => {
+                (empty(), None, era_of_stream(&parts.headers), None, None)
+            }
             _ => return GatewayError::MethodNotAllowed.into_response(None),
         };
+        let exchange = Arc::new(Exchange {
+            guard: self.tasks.clone(),
+            caller,
+            era,
+            follow,
+            tasks_enabled: route.config.tasks,
+            creation: std::sync::Mutex::new(creation),
+        });
         let upstream = forward::Upstream {
             client,
             route: &route.config,
             limits: &self.limits,
             shutdown: &self.shutdown,
+            exchange,
         };
         let result = forward::forward(
             upstream,
@@ -164,6 +206,16 @@ impl Gateway {
                 .is_ok_and(|o| self.allowed_origins.iter().any(|a| a == o)),
         }
     }
+}
+
+/// The era of a GET stream or DELETE: the negotiated version header, legacy
+/// when absent (a current-era server answers GET with 405 anyway).
+fn era_of_stream(headers: &http::HeaderMap) -> Era {
+    headers
+        .get(header::PROTOCOL_VERSION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Era::of_version)
+        .unwrap_or(Era::Legacy)
 }
 
 fn log_accepted(route: &str, principal: &Principal, inbound: &Inbound) {

@@ -21,8 +21,9 @@
 //! 6. *Rotatable*: the version prefix and key id select the verify key.
 //! 7. *Indistinguishable on denial*: every refusal is one [`Denial`] value
 //!    whose reason goes to the audit log only; refusals that fail before the
-//!    decryption step run a decoy decryption of the same size, so a foreign
-//!    handle (which decrypts) and a forged one (which does not) cost the same.
+//!    decryption step (malformed, unknown version or key) run a decoy
+//!    decryption of the same size, so a foreign handle (which decrypts), a
+//!    tampered one (whose tag check fails) and a garbled one cost the same.
 
 mod keyring;
 mod wire;
@@ -300,7 +301,9 @@ impl HandleCodec {
                     aad: &aad,
                 },
             )
-            .map_err(|_| Stage::BeforeDecrypt(Denial::BadSeal))?;
+            // The AEAD already did the work a successful open does (tag over
+            // the whole ciphertext): no decoy on top.
+            .map_err(|_| Stage::AfterDecrypt(Denial::BadSeal))?;
         wire::decode(&plaintext).ok_or(Stage::AfterDecrypt(Denial::BadSeal))
     }
 
@@ -314,8 +317,9 @@ impl HandleCodec {
     }
 }
 
-/// Where a refusal happened: before a successful decryption (the decoy
-/// evens out the cost) or after it (the cost was already paid).
+/// Where a refusal happened: before any decryption was attempted (the decoy
+/// evens out the cost) or after one ran, successful or not (the cost was
+/// already paid).
 enum Stage {
     BeforeDecrypt(Denial),
     AfterDecrypt(Denial),

@@ -17,6 +17,7 @@
 //! | [`mcp`] | MCP protocol facts: header names, methods, error codes, era detection, header checks |
 //! | [`proxy`] | upstream HTTP clients (a connection pool per serving thread; the shared TLS client), header hygiene, credential injection |
 //! | [`rewrite`] | every place a task id can appear (both eras, as data) and the one walker that rewrites them |
+//! | [`tasks`] | task handles on the wire: verify and resolve on the way in, seal, admit, filter and cap TTLs on the way out |
 //! | [`store`] | shared gateway state (revocations, terminal tracking, task index, caps, lockout counters); in-memory backend |
 //! | [`sse`] | incremental Server-Sent Events parser/encoder and the event-by-event relay body |
 //! | [`body`] | the body type every response uses, bounded body collection |
@@ -47,4 +48,5 @@ pub mod server;
 pub mod shutdown;
 pub mod sse;
 pub mod store;
+pub mod tasks;
 pub mod telemetry;

@@ -27,7 +27,7 @@ mod relay;
 
 pub use encode::encode;
 pub use parser::Parser;
-pub use relay::{EventMap, Identity, RelayBody};
+pub use relay::{EventMap, Identity, Mapped, RelayBody};
 
 use bytes::Bytes;
 

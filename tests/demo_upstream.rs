@@ -1,7 +1,8 @@
 //! End-to-end tests of the bundled demo MCP server over real HTTP: legacy
 //! sessions, tools and streaming here; legacy tasks and the GET stream in
 //! `demo_upstream/legacy_tasks.rs`; the current era (2026-07-28) in
-//! `demo_upstream/current.rs`. The harness is `demo_upstream/client.rs`.
+//! `demo_upstream/current.rs`. The harness is `demo_upstream/client.rs`. The
+//! request log a demo reads to prove what a gateway did not forward is here too.
 
 #[path = "demo_upstream/client.rs"]
 mod client;
@@ -242,5 +243,47 @@ async fn plain_confirm_action_elicits_on_the_response_stream() {
     let done = sse.next().await.unwrap().json();
     assert_eq!(done["id"], 3);
     assert_eq!(done["result"]["content"][0]["text"], "confirmed: deploy");
+    up.stop().await;
+}
+
+#[tokio::test]
+async fn the_request_log_counts_everything_that_arrives() {
+    let options = UpstreamOptions {
+        required_authorization: Some("Bearer k".into()),
+        ..UpstreamOptions::default()
+    };
+    let log = options.requests.clone();
+    let up = Upstream::start(options).await;
+    let auth = ("authorization", "Bearer k");
+    let init = request(1, "initialize", json!({"protocolVersion": "2025-11-25"}));
+    let r = up.post(&[SSE_AND_JSON, auth], &init).await;
+    assert_eq!(r.status, StatusCode::OK);
+    // Refused requests count too: an unknown session, a header mismatch.
+    let get = request(2, "tasks/get", json!({"taskId": "task-1"}));
+    let r = up
+        .post(&[SSE_AND_JSON, auth, (header::SESSION_ID, "nope")], &get)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let discover = request(3, "server/discover", json!({}));
+    let r = up
+        .post(
+            &[SSE_AND_JSON, auth, (header::PROTOCOL_VERSION, "2026-07-28")],
+            &discover,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // Unauthorized: an HTTP request, but no method was read.
+    let r = up.post(&[SSE_AND_JSON], &get).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // Notifications are not requests.
+    let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    let r = up.post(&[SSE_AND_JSON, auth], &note).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+
+    assert_eq!(log.http(), 5);
+    assert_eq!(log.method("initialize"), 1);
+    assert_eq!(log.method("tasks/get"), 1);
+    assert_eq!(log.method("server/discover"), 1);
+    assert_eq!(log.method("notifications/initialized"), 0);
     up.stop().await;
 }

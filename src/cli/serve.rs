@@ -57,6 +57,16 @@ pub struct ServeArgs {
     /// TLS private key (PEM).
     #[arg(long, requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Handle key as `KID=FILE` (repeatable; the first one signs, the others
+    /// only verify). Without one, an ephemeral key is made at start.
+    #[arg(long = "handle-key", value_name = "KID=FILE")]
+    pub handle_keys: Vec<String>,
+    /// Cap on task TTLs (e.g. `1h`).
+    #[arg(long)]
+    pub task_max_ttl: Option<String>,
+    /// How long a finished task's result stays readable (e.g. `10m`).
+    #[arg(long)]
+    pub task_result_retention: Option<String>,
     /// Serving threads (default: `listen.workers` from the config file, else
     /// one per core).
     #[arg(long, env = "TOKIO_WORKER_THREADS", value_parser = clap::value_parser!(u64).range(1..))]
@@ -89,7 +99,10 @@ impl ServeArgs {
             admin: self
                 .admin_listen
                 .clone()
-                .map(|address| config::raw::RawAdmin { address }),
+                .map(|address| config::raw::RawAdmin {
+                    address,
+                    token: None,
+                }),
             auth: RawAuth {
                 issuer: self.issuer.clone().unwrap_or_default(),
                 audiences: self.audience.clone(),
@@ -104,7 +117,33 @@ impl ServeArgs {
                 required_scopes: self.required_scopes.clone(),
                 ..RawRoute::default()
             }],
+            handles: self.raw_handles(),
+            tasks: config::raw::RawTasks {
+                max_ttl: self.task_max_ttl.clone(),
+                result_retention: self.task_result_retention.clone(),
+                ..config::raw::RawTasks::default()
+            },
             ..RawConfig::default()
+        }
+    }
+
+    /// `--handle-key KID=FILE` flags as `[handles]`; a value without `=` is
+    /// kept as a kid with no file so validation names it.
+    fn raw_handles(&self) -> config::raw::RawHandles {
+        let keys: Vec<config::raw::RawHandleKey> = self
+            .handle_keys
+            .iter()
+            .map(|flag| {
+                let (kid, file) = flag.split_once('=').unwrap_or((flag.as_str(), ""));
+                config::raw::RawHandleKey {
+                    kid: kid.to_string(),
+                    secret: config::secret::SecretSource::File(PathBuf::from(file)),
+                }
+            })
+            .collect();
+        config::raw::RawHandles {
+            signing_key: keys.first().map(|k| k.kid.clone()),
+            keys,
         }
     }
 }

@@ -33,6 +33,23 @@ pub struct RawConfig {
     /// Handle key ring.
     #[serde(default)]
     pub handles: RawHandles,
+    /// Task lifetime policy.
+    #[serde(default)]
+    pub tasks: RawTasks,
+}
+
+/// `[tasks]`: how long tasks and their handles live; every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTasks {
+    /// Duration text: cap on the TTL a client requests and an upstream grants.
+    pub max_ttl: Option<String>,
+    /// Duration text: how long a terminal task's handle keeps working.
+    pub result_retention: Option<String>,
+    /// Most live tasks per identity.
+    pub max_live_per_principal: Option<u32>,
+    /// Most live tasks per tenant.
+    pub max_live_per_tenant: Option<u32>,
 }
 
 /// `[handles]`: the key ring that seals gateway handles.
@@ -86,6 +103,10 @@ pub struct RawListen {
 pub struct RawAdmin {
     /// `host:port`.
     pub address: String,
+    /// Bearer token required by the revocation endpoints; without it they
+    /// are off.
+    #[serde(default)]
+    pub token: Option<SecretSource>,
 }
 
 /// `[limits]`; every field optional.
@@ -184,6 +205,14 @@ pub struct RawRoute {
     /// Canonical resource URI; defaults to public_url + path.
     #[serde(default)]
     pub resource: Option<String>,
+    /// Whether tasks may run on this route (default true). When false the
+    /// gateway removes task capabilities from both sides.
+    #[serde(default)]
+    pub tasks: Option<bool>,
+    /// The upstream SDK's wording of an unknown task (default
+    /// `typescript-sdk`; also `python-sdk`, `rust-sdk`).
+    #[serde(default)]
+    pub unknown_task_wording: Option<super::UnknownTaskWording>,
 }
 
 /// `credential = { header = "authorization", env = "UPSTREAM_TOKEN" }`.

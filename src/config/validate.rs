@@ -66,6 +66,15 @@ pub fn from_raw(raw: RawConfig, env: EnvLookup<'_>) -> Result<Config, ConfigErro
         .admin
         .as_ref()
         .and_then(|a| parse_addr("admin.address", &a.address, &mut errs));
+    let admin_token = raw
+        .admin
+        .as_ref()
+        .and_then(|a| a.token.as_ref())
+        .and_then(|source| {
+            Secret::load(source, env)
+                .map_err(|e| errs.push(format!("admin.token: {e}")))
+                .ok()
+        });
     let limits = limits(&raw.limits, &mut errs);
     if raw.listen.workers == Some(0) {
         errs.push("listen.workers must be greater than zero".into());
@@ -73,6 +82,7 @@ pub fn from_raw(raw: RawConfig, env: EnvLookup<'_>) -> Result<Config, ConfigErro
     let routes = routes(&raw.routes, &public_url, env, &mut errs);
     let auth = auth(&raw.auth, &routes, env, &mut errs);
     let handle_keys = super::handle_keys::validate(&raw.handles, env, &mut errs);
+    let tasks = super::task_policy::validate(&raw.tasks, &mut errs);
     match (errs.is_empty(), listen, auth) {
         (true, Some(listen), Some(auth)) => Ok(Config {
             listen,
@@ -80,6 +90,7 @@ pub fn from_raw(raw: RawConfig, env: EnvLookup<'_>) -> Result<Config, ConfigErro
             public_url_derived: raw.listen.public_url.is_none(),
             public_url,
             admin,
+            admin_token,
             allowed_origins: raw.listen.allowed_origins,
             workers: raw.listen.workers,
             limits,
@@ -87,6 +98,7 @@ pub fn from_raw(raw: RawConfig, env: EnvLookup<'_>) -> Result<Config, ConfigErro
             upstream_ca_bundle: raw.upstream_tls.ca_bundle,
             routes,
             handle_keys,
+            tasks,
         }),
         _ => Err(ConfigErrors(errs)),
     }
@@ -224,6 +236,8 @@ fn routes(
                 credential,
                 required_scopes: r.required_scopes.clone(),
                 resource,
+                tasks: r.tasks.unwrap_or(true),
+                unknown_task_wording: r.unknown_task_wording.unwrap_or_default(),
             });
         }
     }

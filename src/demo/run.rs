@@ -1,6 +1,7 @@
 //! `taskgate demo`: the example MCP server behind the gateway on embedded
 //! defaults, with a fresh development issuer and ready-made tokens, so a user
-//! can point any MCP client at it with one command.
+//! can point any MCP client at it with one command; `--script` instead runs
+//! a two-identity scenario against the pair and exits (see [`super::script`]).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,7 +14,8 @@ use rand::RngCore;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use super::upstream::{self, UpstreamOptions};
+use super::script;
+use super::upstream::{self, RequestLog, UpstreamOptions};
 use crate::cli::{EXIT_FAILURE, out};
 use crate::config::raw::{RawAuth, RawConfig, RawCredential, RawListen, RawRoute};
 use crate::devtoken::{DevClaims, DevIssuer};
@@ -36,12 +38,21 @@ pub struct DemoArgs {
     /// Lifetime of the printed tokens.
     #[arg(long, default_value = "8h")]
     pub token_ttl: String,
+    /// Run a scripted two-identity scenario on a free loopback port, print
+    /// the transcript and exit: 0 when every step behaved as expected.
+    #[arg(long, conflicts_with_all = ["listen", "upstream_only"])]
+    pub script: bool,
 }
 
-/// Runs the demo until Ctrl-C.
+/// `tasks.max_ttl` in `--script` mode: short, so the expiry step is quick.
+const SCRIPT_MAX_TTL: &str = "3s";
+
+/// Runs the demo until Ctrl-C (with `--script`: until the scenario ends;
+/// failure when any step did not behave as expected).
 pub async fn run(args: DemoArgs) -> ExitCode {
     match demo(args).await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(EXIT_FAILURE),
         Err(e) => {
             tracing::error!("demo failed: {e:#}");
             ExitCode::from(EXIT_FAILURE)
@@ -49,9 +60,9 @@ pub async fn run(args: DemoArgs) -> ExitCode {
     }
 }
 
-async fn demo(args: DemoArgs) -> anyhow::Result<()> {
-    let stop = CancellationToken::new();
+async fn demo(args: DemoArgs) -> anyhow::Result<bool> {
     if args.upstream_only {
+        let stop = CancellationToken::new();
         let listener = TcpListener::bind(args.listen)
             .await
             .context("binding the example server")?;
@@ -63,38 +74,120 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         ));
         crate::shutdown::signal().await;
         stop.cancel();
-        return server.await?.context("example server");
+        server.await?.context("example server")?;
+        return Ok(true);
     }
     let ttl = crate::config::duration::parse(&args.token_ttl).map_err(anyhow::Error::msg)?;
-    let secret = random_secret();
-    let up_listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .context("binding the example server")?;
-    let up_addr = up_listener.local_addr()?;
-    let options = UpstreamOptions {
-        required_authorization: Some(format!("Bearer {secret}")),
-        ..UpstreamOptions::default()
-    };
-    let server = tokio::spawn(upstream::serve(up_listener, options, stop.clone()));
-
-    let issuer = DevIssuer::generate(DEMO_ISSUER);
-    let dir = DemoDir::create()?;
-    std::fs::write(dir.0.join("jwks.json"), issuer.jwks_json()).context("writing the demo JWKS")?;
-    let raw = demo_config(args.listen, up_addr, dir.0.join("jwks.json"));
-    let credential = format!("Bearer {secret}");
-    let env = move |name: &str| (name == CREDENTIAL_VAR).then(|| credential.clone());
-    let config =
-        crate::config::from_raw(raw, &env).map_err(|e| anyhow::anyhow!("demo config:\n{e}"))?;
-    let running = crate::app::start(config).await?;
-    // The resource URI (and so the token audience) follows the bound address.
-    let resource = format!("http://{}/mcp", running.addr);
-    print_banner(&issuer, &resource, running.addr, ttl)?;
+    if args.script {
+        let listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        let pair = Pair::start(listen, Some(SCRIPT_MAX_TTL)).await?;
+        let setup = script::Setup {
+            gateway_url: pair.resource(),
+            upstream_url: format!("http://{}/mcp", pair.upstream),
+            upstream_authorization: pair.credential.clone(),
+            alice_token: pair.token("alice", "acme", ttl)?,
+            bob_token: pair.token("bob", "globex", ttl)?,
+            requests: pair.requests.clone(),
+            max_ttl: crate::config::duration::parse(SCRIPT_MAX_TTL).map_err(anyhow::Error::msg)?,
+        };
+        let outcome = script::run(setup).await;
+        pair.stop().await?;
+        return outcome;
+    }
+    let pair = Pair::start(args.listen, None).await?;
+    print_banner(&pair, ttl)?;
     crate::shutdown::signal().await;
-    running.shutdown();
-    stop.cancel();
-    let drained = running.wait().await;
-    server.await?.context("example server")?;
-    drained
+    pair.stop().await?;
+    Ok(true)
+}
+
+/// The example server and the gateway in front of it, both running.
+struct Pair {
+    running: crate::app::Running,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    stop: CancellationToken,
+    issuer: DevIssuer,
+    /// The `Authorization` value the example server requires.
+    credential: String,
+    upstream: SocketAddr,
+    requests: RequestLog,
+    _dir: DemoDir,
+}
+
+impl Pair {
+    /// Starts the example server on a free loopback port and the gateway on
+    /// `listen`, with `max_ttl` as `tasks.max_ttl` when given.
+    async fn start(listen: SocketAddr, max_ttl: Option<&str>) -> anyhow::Result<Pair> {
+        let stop = CancellationToken::new();
+        let credential = format!("Bearer {}", random_secret());
+        let up_listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("binding the example server")?;
+        let upstream = up_listener.local_addr()?;
+        let options = UpstreamOptions {
+            required_authorization: Some(credential.clone()),
+            ..UpstreamOptions::default()
+        };
+        let requests = options.requests.clone();
+        let server = tokio::spawn(upstream::serve(up_listener, options, stop.clone()));
+
+        let issuer = DevIssuer::generate(DEMO_ISSUER);
+        let gateway = async {
+            let dir = DemoDir::create()?;
+            let jwks = dir.0.join("jwks.json");
+            std::fs::write(&jwks, issuer.jwks_json()).context("writing the demo JWKS")?;
+            let mut raw = demo_config(listen, upstream, jwks);
+            raw.tasks.max_ttl = max_ttl.map(str::to_owned);
+            let secret = credential.clone();
+            let env = move |name: &str| (name == CREDENTIAL_VAR).then(|| secret.clone());
+            let config = crate::config::from_raw(raw, &env)
+                .map_err(|e| anyhow::anyhow!("demo config:\n{e}"))?;
+            anyhow::Ok((crate::app::start(config).await?, dir))
+        };
+        let (running, dir) = match gateway.await {
+            Ok(started) => started,
+            Err(e) => {
+                stop.cancel();
+                return Err(e);
+            }
+        };
+        Ok(Pair {
+            running,
+            server,
+            stop,
+            issuer,
+            credential,
+            upstream,
+            requests,
+            _dir: dir,
+        })
+    }
+
+    /// The gateway's MCP endpoint; the resource URI (and so the token
+    /// audience) follows the bound address.
+    fn resource(&self) -> String {
+        format!("http://{}/mcp", self.running.addr)
+    }
+
+    /// A token for `sub` in `tenant`, valid for `ttl`.
+    fn token(&self, sub: &str, tenant: &str, ttl: Duration) -> anyhow::Result<String> {
+        let mut claims = DevClaims::new(sub, &self.resource());
+        claims.tenant = Some(tenant.into());
+        claims.client = Some("demo-client".into());
+        claims.ttl = ttl;
+        self.issuer
+            .mint(&claims)
+            .map_err(|e| anyhow::anyhow!("minting a demo token: {e}"))
+    }
+
+    /// Drains the gateway, then stops the example server.
+    async fn stop(self) -> anyhow::Result<()> {
+        self.running.shutdown();
+        self.stop.cancel();
+        let drained = self.running.wait().await;
+        self.server.await?.context("example server")?;
+        drained
+    }
 }
 
 fn demo_config(listen: SocketAddr, upstream: SocketAddr, jwks: PathBuf) -> RawConfig {
@@ -123,23 +216,10 @@ fn demo_config(listen: SocketAddr, upstream: SocketAddr, jwks: PathBuf) -> RawCo
     }
 }
 
-fn print_banner(
-    issuer: &DevIssuer,
-    resource: &str,
-    addr: SocketAddr,
-    ttl: Duration,
-) -> anyhow::Result<()> {
-    let token = |sub: &str, tenant: &str| -> anyhow::Result<String> {
-        let mut claims = DevClaims::new(sub, resource);
-        claims.tenant = Some(tenant.into());
-        claims.client = Some("demo-client".into());
-        claims.ttl = ttl;
-        issuer
-            .mint(&claims)
-            .map_err(|e| anyhow::anyhow!("minting a demo token: {e}"))
-    };
-    let alice = token("alice", "acme")?;
-    let bob = token("bob", "globex")?;
+fn print_banner(pair: &Pair, ttl: Duration) -> anyhow::Result<()> {
+    let addr = pair.running.addr;
+    let alice = pair.token("alice", "acme", ttl)?;
+    let bob = pair.token("bob", "globex", ttl)?;
     out(&format!(
         "taskgate demo: gateway on http://{addr}/mcp (example MCP server behind it)\n"
     ));

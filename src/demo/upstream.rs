@@ -61,6 +61,7 @@
 //! | `plain` | running plain calls (progress, elicitation on the response stream) |
 //! | `tools` | the tool catalogue, argument parsing, result shapes |
 //! | `stream` | SSE encoding, bodies with keep-alive, JSON-or-SSE responses |
+//! | `requests` | [`RequestLog`]: counts of what the server received |
 //! | `rpc` | JSON-RPC parsing and message/response builders |
 //! | `clock` | ISO 8601 timestamps |
 
@@ -68,6 +69,7 @@ mod clock;
 mod current;
 mod legacy;
 mod plain;
+mod requests;
 mod rpc;
 mod session;
 mod state;
@@ -94,6 +96,8 @@ use self::rpc::RpcError;
 use self::state::State;
 use crate::body::{self, GatewayBody, ReadError};
 use crate::mcp::{code, header, version};
+
+pub use self::requests::RequestLog;
 
 /// The MCP endpoint path.
 const MCP_PATH: &str = "/mcp";
@@ -122,6 +126,8 @@ pub struct UpstreamOptions {
     pub list_page_size: usize,
     /// Upper bound on granted task TTL in ms (default 600_000).
     pub max_ttl_ms: u64,
+    /// Counts what the server received; keep a clone to read it.
+    pub requests: RequestLog,
 }
 
 impl Default for UpstreamOptions {
@@ -130,6 +136,7 @@ impl Default for UpstreamOptions {
             required_authorization: None,
             list_page_size: 50,
             max_ttl_ms: 600_000,
+            requests: RequestLog::default(),
         }
     }
 }
@@ -210,6 +217,7 @@ async fn route(state: Arc<State>, req: Request<Incoming>) -> Response<GatewayBod
     if req.uri().path() != MCP_PATH {
         return rpc::empty_response(StatusCode::NOT_FOUND);
     }
+    state.options.requests.record_http();
     if !authorized(&state.options, req.headers()) {
         return unauthorized();
     }

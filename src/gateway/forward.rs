@@ -7,10 +7,13 @@
 //! they arrive, and dropping the client's response (a disconnect) drops the
 //! upstream body, which closes the upstream stream.
 
-use http::header::CONTENT_TYPE;
+use std::sync::Arc;
+
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderMap, Method, Request, Response, Uri};
 
-use crate::body::{GatewayBody, boxed, until_cancelled};
+use super::task_phase::{self, Exchange, TaskEvents};
+use crate::body::{GatewayBody, ReadError, boxed, full, read_limited, until_cancelled};
 use crate::config::{Limits, RouteConfig};
 use crate::error::GatewayError;
 use crate::proxy::{UpstreamClient, headers};
@@ -27,6 +30,8 @@ pub(super) struct Upstream<'a> {
     pub(super) limits: &'a Limits,
     /// Ends streaming bodies at shutdown.
     pub(super) shutdown: &'a Shutdown,
+    /// Task-handle rewriting of everything the upstream answers.
+    pub(super) exchange: Arc<Exchange>,
 }
 
 /// Sends one request upstream and relays the response.
@@ -45,6 +50,7 @@ pub(super) async fn forward(
         route,
         limits,
         shutdown,
+        exchange,
     } = up;
     headers::to_upstream(&mut headers_in, route.credential.as_ref());
     let uri = upstream_uri(&route.upstream, client_uri);
@@ -62,8 +68,32 @@ pub(super) async fn forward(
     let (mut parts, incoming) = response.into_parts();
     headers::to_client(&mut parts.headers);
     let body = if is_event_stream(&parts.headers) {
-        let relay = RelayBody::passthrough(incoming, limits.max_sse_event_bytes);
+        // Events may be rewritten (handles are longer than upstream ids): the
+        // upstream's length no longer holds.
+        parts.headers.remove(CONTENT_LENGTH);
+        // Ask intermediaries not to buffer the stream (long-lived listens).
+        parts
+            .headers
+            .insert("x-accel-buffering", http::HeaderValue::from_static("no"));
+        let relay = RelayBody::new(incoming, TaskEvents(exchange), limits.max_sse_event_bytes);
         until_cancelled(boxed(relay), shutdown.token().clone())
+    } else if is_json(&parts.headers) {
+        // A JSON answer is one message: read it whole (bounded), rewrite it.
+        let bytes = read_limited(incoming, limits.max_sse_event_bytes)
+            .await
+            .map_err(|e| {
+                let reason = match e {
+                    ReadError::TooLarge { .. } => "too large",
+                    ReadError::Stream(_) => "body failed",
+                };
+                tracing::warn!(route = %route.name, reason, "upstream JSON answer unusable");
+                GatewayError::UpstreamAnswerUnusable
+            })?;
+        let bytes = task_phase::response_body(&exchange, bytes)
+            .await
+            .ok_or(GatewayError::UpstreamAnswerUnusable)?;
+        parts.headers.remove(CONTENT_LENGTH);
+        full(bytes)
     } else {
         boxed(incoming)
     };
@@ -85,14 +115,19 @@ fn upstream_uri(upstream: &Uri, client: &Uri) -> Uri {
 }
 
 fn is_event_stream(headers: &HeaderMap) -> bool {
+    media_type_is(headers, "text/event-stream")
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    media_type_is(headers, "application/json")
+}
+
+fn media_type_is(headers: &HeaderMap, want: &str) -> bool {
     headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("text/event-stream")
-        })
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(want))
 }
 
 #[cfg(test)]

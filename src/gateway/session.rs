@@ -18,7 +18,8 @@ use crate::error::GatewayError;
 use crate::handle::{Denial, HandleCodec, Kind, Owner, Sealed};
 use crate::mcp::header;
 
-/// Replaces the client's session handle with the upstream session id.
+/// Replaces the client's session handle with the upstream session id, and
+/// returns that id (`None` when the request carries no session).
 ///
 /// # Errors
 /// [`GatewayError::UnknownSession`] for any handle that does not open for
@@ -28,9 +29,9 @@ pub(super) fn to_upstream(
     route: &str,
     principal: &Principal,
     headers: &mut HeaderMap,
-) -> Result<(), GatewayError> {
+) -> Result<Option<String>, GatewayError> {
     let Some(value) = headers.get(header::SESSION_ID) else {
-        return Ok(());
+        return Ok(None);
     };
     let opened = value
         .to_str()
@@ -46,7 +47,7 @@ pub(super) fn to_upstream(
     let upstream =
         HeaderValue::from_str(&sealed.upstream).map_err(|_| GatewayError::UnknownSession)?;
     headers.insert(header::SESSION_ID, upstream);
-    Ok(())
+    Ok(Some(sealed.upstream))
 }
 
 /// Replaces an upstream session id in a response with the caller's handle.

@@ -15,24 +15,35 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use bytes::{Bytes, BytesMut};
+use futures_util::future::BoxFuture;
 use http_body::{Body, Frame};
 
 use super::{Error, Event, Item, Parser, encode};
 use crate::body::BoxError;
 
 /// The per-event hook of a [`RelayBody`]: rewrite an event, or drop it by
-/// returning `None`. Comments never reach the hook; they pass unchanged.
+/// returning `None`, now ([`Mapped::Ready`]) or after an asynchronous lookup
+/// ([`Mapped::Later`]). Comments never reach the hook; they pass unchanged.
 pub trait EventMap: Send + 'static {
     /// Maps one upstream event to the event sent to the client.
-    fn map(&mut self, event: Event) -> Option<Event>;
+    fn map(&mut self, event: Event) -> Mapped;
+}
+
+/// What an [`EventMap`] made of one event.
+pub enum Mapped {
+    /// Decided without waiting: the event to send, or `None` to drop it.
+    Ready(Option<Event>),
+    /// Decided by a future (e.g. a state lookup). The relay sends nothing
+    /// after this event until the future resolves, so order is kept.
+    Later(BoxFuture<'static, Option<Event>>),
 }
 
 impl<F> EventMap for F
 where
     F: FnMut(Event) -> Option<Event> + Send + 'static,
 {
-    fn map(&mut self, event: Event) -> Option<Event> {
-        self(event)
+    fn map(&mut self, event: Event) -> Mapped {
+        Mapped::Ready(self(event))
     }
 }
 
@@ -41,8 +52,8 @@ where
 pub struct Identity;
 
 impl EventMap for Identity {
-    fn map(&mut self, event: Event) -> Option<Event> {
-        Some(event)
+    fn map(&mut self, event: Event) -> Mapped {
+        Mapped::Ready(Some(event))
     }
 }
 
@@ -59,6 +70,8 @@ pin_project_lite::pin_project! {
         map: M,
         // Encoded output not yet yielded.
         out: BytesMut,
+        // The hook's answer for the event being mapped, when not ready yet.
+        pending: Option<BoxFuture<'static, Option<Event>>>,
         // A parse error, sent once the events before it have been yielded.
         failed: Option<Error>,
         // Nothing more will be yielded.
@@ -81,6 +94,7 @@ where
             parser: Parser::new(max_event_bytes),
             map,
             out: BytesMut::new(),
+            pending: None,
             failed: None,
             done: false,
         }
@@ -117,15 +131,25 @@ where
             if *this.done {
                 return Poll::Ready(None);
             }
+            if let Some(pending) = this.pending.as_mut() {
+                let mapped = ready!(pending.as_mut().poll(cx));
+                *this.pending = None;
+                if let Some(event) = mapped {
+                    encode(&Item::Event(event), this.out);
+                }
+            }
             if this.failed.is_none() {
                 let at_end = this.inner.is_none();
-                if let Err(err) = drain(this.parser, this.map, this.out, at_end) {
+                if let Err(err) = drain(this.parser, this.map, this.out, this.pending, at_end) {
                     // Stop reading upstream now; send what came before first.
                     *this.failed = Some(err);
                     this.inner.set(None);
                 }
             }
             if this.out.is_empty() {
+                if this.pending.is_some() {
+                    continue;
+                }
                 if let Some(err) = this.failed.take() {
                     *this.done = true;
                     return Poll::Ready(Some(Err(Box::new(err))));
@@ -158,15 +182,20 @@ where
     }
 }
 
-/// Moves every complete item out of the parser, through the hook, into `out`.
+/// Moves every complete item out of the parser, through the hook, into `out`,
+/// stopping early when the hook answers [`Mapped::Later`] (left in `pending`).
 /// At the end of the upstream, `finish` also discards the incomplete tail.
 fn drain<M: EventMap>(
     parser: &mut Parser,
     map: &mut M,
     out: &mut BytesMut,
+    pending: &mut Option<BoxFuture<'static, Option<Event>>>,
     at_end: bool,
 ) -> Result<(), Error> {
     loop {
+        if pending.is_some() {
+            return Ok(());
+        }
         let item = if at_end {
             parser.finish()?
         } else {
@@ -174,11 +203,11 @@ fn drain<M: EventMap>(
         };
         match item {
             None => return Ok(()),
-            Some(Item::Event(event)) => {
-                if let Some(event) = map.map(event) {
-                    encode(&Item::Event(event), out);
-                }
-            }
+            Some(Item::Event(event)) => match map.map(event) {
+                Mapped::Ready(Some(event)) => encode(&Item::Event(event), out),
+                Mapped::Ready(None) => {}
+                Mapped::Later(future) => *pending = Some(future),
+            },
             Some(comment @ Item::Comment(_)) => encode(&comment, out),
         }
     }

@@ -34,10 +34,15 @@ CLI CONTRACT
                  terminal (cancelled); get_task; cancel_task again (terminal -> error);
                  get_task_result (no result -> error)
     7. [unknown] get_task, get_task_result, cancel_task on "no-such-task" (error codes)
-    8. [list]    list_tasks, following nextCursor (at most 100 pages)
-    9. waits (at most 3 s) for the terminal notifications/tasks/status of slow, failing and
-       confirm (standalone GET stream); a missing one is not fatal, it shows in the transcript
-   10. leave ClientSession and streamablehttp_client(terminate_on_close=True) -> DELETE
+    8. [page0..page7] call_tool_as_task slow_task {ms:0, text:"page <i>"} 8 times, then each
+                 polled until terminal and its result fetched, so that this session holds 13
+                 tasks (with the plain call's internal one) and its tasks/list needs two pages
+                 of the SDK's 10 (transcript key "paging", in index order)
+    9. [list]    list_tasks, following nextCursor (at most 100 pages)
+   10. waits (at most 3 s) for the terminal notifications/tasks/status of slow, failing,
+       confirm and page0..page7 (standalone GET stream); a missing one is not fatal, it shows
+       in the transcript
+   11. leave ClientSession and streamablehttp_client(terminate_on_close=True) -> DELETE
 
   Success: exit 0, stdout = ONE JSON document (pretty-printed, keys sorted recursively) with
   nothing run-specific, identical direct and through the gateway. Same rules as
@@ -96,6 +101,7 @@ WHOLE_RUN_TIMEOUT_S = 25 * SCALE
 NOTIFICATION_WAIT_S = 3 * SCALE
 TASK_TTL_MS = 30000
 UNKNOWN_ID = "no-such-task"
+PAGING_TASKS = 8
 RELATED = "io.modelcontextprotocol/related-task"
 TERMINAL = ("completed", "failed", "cancelled")
 
@@ -349,6 +355,21 @@ async def run(url: str, token: str) -> tuple[dict[str, Any], Tracker]:
                     "cancel": await expect_error("unknown.cancel", experimental.cancel_task(UNKNOWN_ID)),
                 }
 
+                # ---- [page0..page7] ----------------------------------------------------
+                # Enough more tasks that this session's tasks/list spans two pages (the
+                # SDK's pages hold 10), so a nextCursor is seen and followed.
+                paging: list[dict[str, Any]] = []
+                for i in range(PAGING_TASKS):
+                    created = await create(f"page{i}", "slow_task", {"ms": 0, "text": f"page {i}"})
+                    paging.append({"created": tracker.scrub(dump(created))})
+                for i, entry in enumerate(paging):
+                    tid = tracker.known[f"page{i}"]
+                    entry["polledTerminal"] = await poll(tid, f"page{i}.poll")
+                    first = await step(f"page{i}.result", experimental.get_task_result(tid, types.CallToolResult))
+                    entry["result"] = tracker.scrub(dump(first))
+                    consistency[f"page{i}"] = {"resultMeta": related_task_id(first.meta) == tid}
+                transcript["paging"] = paging
+
                 # ---- [list] ------------------------------------------------------------
                 all_tasks: list[types.Task] = []
                 cursor: str | None = None
@@ -367,6 +388,7 @@ async def run(url: str, token: str) -> tuple[dict[str, Any], Tracker]:
 
                 # ---- notifications/tasks/status (GET stream) ---------------------------
                 expected = {"slow": "completed", "failing": "failed", "confirm": "completed"}
+                expected.update({f"page{i}": "completed" for i in range(PAGING_TASKS)})
 
                 def arrived() -> bool:
                     return all(

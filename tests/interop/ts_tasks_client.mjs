@@ -28,11 +28,15 @@
 //                  stream ends with an error when it polls "cancelled"; then tasks/get,
 //                  tasks/cancel again (terminal -> error) and tasks/result (no result -> error)
 //     7. [unknown] tasks/get, tasks/result, tasks/cancel on the id "no-such-task" (error codes)
-//     8. [list]    tasks/list, following nextCursor (at most 100 pages)
-//     9. waits (at most 3 s) for the terminal notifications/tasks/status of slow, failing and
-//        confirm (they travel on the standalone GET stream); a missing one is not fatal, it
-//        just shows in the transcript
-//    10. terminateSession (DELETE), close
+//     8. [page0..page7] 8 concurrent callToolStream slow_task {ms:0, text:"page <i>"} run to
+//                  completion, so that this session holds 13 tasks (with the plain call's
+//                  internal one) and its tasks/list needs two pages of the SDK's 10
+//                  (transcript key "paging", in index order)
+//     9. [list]    tasks/list, following nextCursor (at most 100 pages)
+//    10. waits (at most 3 s) for the terminal notifications/tasks/status of slow, failing,
+//        confirm and page0..page7 (they travel on the standalone GET stream); a missing one
+//        is not fatal, it just shows in the transcript
+//    11. terminateSession (DELETE), close
 //
 //   Success: exit 0, stdout = ONE JSON document (pretty-printed, keys sorted recursively,
 //   trailing newline) with nothing run-specific, identical direct and through the gateway:
@@ -86,6 +90,7 @@ const WHOLE_RUN_TIMEOUT_MS = 25_000 * SCALE;
 const NOTIFICATION_WAIT_MS = 3_000 * SCALE;
 const TASK_TTL_MS = 30_000;
 const UNKNOWN_ID = 'no-such-task';
+const PAGING_TASKS = 8;
 
 const { url, token, fail, step, withTimeout, DEBUG, T0 } = startClient({
     prog: 'ts_tasks_client',
@@ -320,6 +325,22 @@ async function main() {
         cancel: await expectError('unknown.cancel', tasks.cancelTask(UNKNOWN_ID, reqOpts))
     };
 
+    // ---- [page0..page7] ----------------------------------------------------------------
+    // Enough more tasks that this session's tasks/list spans two pages (the SDK's pages
+    // hold 10), so a nextCursor is seen and followed. Run concurrently: creation order, and
+    // so which page holds which task, is not recorded.
+    {
+        const runs = [];
+        for (let i = 0; i < PAGING_TASKS; i++) {
+            runs.push(stream(`page${i}`, { name: 'slow_task', arguments: { ms: 0, text: `page ${i}` } }));
+        }
+        const done = await Promise.all(runs);
+        transcript.paging = done.map(({ created, end }, i) => {
+            consistency[`page${i}`] = { streamResultMeta: end?.type === 'result' && relatedTaskId(end.result) === created.taskId };
+            return { created: scrub(created), end: scrub(end) };
+        });
+    }
+
     // ---- [list] ----------------------------------------------------------------------
     {
         const all = [];
@@ -342,6 +363,7 @@ async function main() {
     // ---- notifications/tasks/status (GET stream) --------------------------------------
     {
         const expected = { slow: 'completed', failing: 'failed', confirm: 'completed' };
+        for (let i = 0; i < PAGING_TASKS; i++) expected[`page${i}`] = 'completed';
         const arrived = () =>
             Object.entries(expected).every(([label, status]) => (statusNotes.get(known.get(label)) ?? []).includes(status));
         const deadline = Date.now() + NOTIFICATION_WAIT_MS;

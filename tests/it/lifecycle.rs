@@ -17,6 +17,7 @@ async fn readiness_flips_before_draining_and_sse_streams_end_within_the_grace_pe
     let gw = TestGateway::start_with(&up.url(), |raw| {
         raw.admin = Some(taskgate::config::raw::RawAdmin {
             address: "127.0.0.1:0".into(),
+            token: None,
         });
         raw.limits.shutdown_grace = Some("5s".into());
     })

@@ -7,9 +7,17 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod attack_current;
+mod attack_current_headers;
+mod attack_current_listen;
+mod attack_legacy;
+mod attack_legacy_list;
 mod authn;
 mod bad_input;
 mod lifecycle;
+mod mediation;
 mod proxy_current;
 mod proxy_legacy;
 mod session_binding;
+mod stateless;
+mod task_handles;

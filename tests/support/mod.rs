@@ -8,7 +8,11 @@
     clippy::panic
 )]
 
+pub mod attack;
+pub mod attack_current;
 pub mod client;
+pub mod current_upstream;
 pub mod gateway;
 pub mod issuer;
+pub mod tasks_upstream;
 pub mod upstream;

@@ -55,6 +55,7 @@ pub(crate) async fn post(
         }
         Err(err) => return rpc::error_response(StatusCode::BAD_REQUEST, &Value::Null, &err),
     };
+    state.options.requests.record_method(&method);
     if let Err(err) = check_headers(headers, &method, &params) {
         return rpc::error_response(StatusCode::BAD_REQUEST, &id, &err);
     }
@@ -154,6 +155,10 @@ fn discover() -> Value {
             "tools": {},
             "extensions": { (meta::TASKS_EXTENSION): {} },
         },
+        // Discovery results are cacheable like list results (§3.1); the
+        // official Rust SDK requires both fields.
+        "ttlMs": 0,
+        "cacheScope": "private",
         "_meta": { "io.modelcontextprotocol/serverInfo": server_info() },
     }))
 }

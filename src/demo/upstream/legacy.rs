@@ -63,6 +63,7 @@ pub(crate) async fn post(
         Err(err) => return rpc::error_response(StatusCode::BAD_REQUEST, &Value::Null, &err),
     };
     if let Message::Request { id, method, params } = &msg {
+        state.options.requests.record_method(method);
         // A current-era body without the matching header is a header error,
         // not a legacy request.
         let body_version = params

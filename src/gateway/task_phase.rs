@@ -1,0 +1,278 @@
+//! The task-handle phase of the pipeline: between validation and
+//! forwarding for requests, and around the upstream's answer (a JSON body,
+//! or each SSE event) for responses. The rules themselves live in
+//! [`crate::tasks`]; this module decides *when* a message must go through
+//! them and moves bytes in and out.
+//!
+//! Invariants:
+//! - Fast path: a request that is not a task operation, carries no
+//!   task-augmentation, and whose bytes the [`may_need_rewrite`] pre-check
+//!   clears is forwarded byte for byte; the same holds for every upstream
+//!   message (body or event) the pre-check clears.
+//! - A request is re-serialized only when it actually changed.
+//! - An upstream message the pre-check flags but that is not JSON is not
+//!   relayed (it may hold an upstream id the gateway cannot place).
+//! - Current era: `Mcp-Name` is replaced by the resolved upstream id (the
+//!   body agreement was already checked against the handle); the legacy-only
+//!   `tasks/result` and `tasks/list` are answered `404`/`-32601`, as a
+//!   current-era server must.
+//! - On a route where tasks are off, every message is mediated
+//!   ([`crate::tasks::mediation`]) and a task-creating answer is not relayed.
+
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue};
+use serde_json::Value;
+
+use super::inbound::Inbound;
+use crate::config::RouteConfig;
+use crate::error::GatewayError;
+use crate::jsonrpc;
+use crate::mcp::headers::encode_sentinel;
+use crate::mcp::meta::{CLIENT_CAPABILITIES, TASKS_EXTENSION};
+use crate::mcp::method::{
+    SUBSCRIPTIONS_LISTEN, TASKS_CANCEL, TASKS_GET, TASKS_LIST, TASKS_RESULT, TASKS_UPDATE,
+    TOOLS_CALL,
+};
+use crate::mcp::{Era, header};
+use crate::rewrite::may_need_rewrite;
+use crate::sse::{Event, EventMap, Mapped};
+use crate::tasks::{
+    Caller, CreationTicket, Follow, Refusal, TaskGuard, Verdict, creates_task, mediation,
+};
+
+/// Everything the response side needs about one exchange.
+pub(super) struct Exchange {
+    pub(super) guard: Arc<TaskGuard>,
+    pub(super) caller: Caller,
+    pub(super) era: Era,
+    /// The POSTed request this answers (`None` for GET streams).
+    pub(super) follow: Option<Follow>,
+    /// Whether the route allows tasks (else capabilities are mediated).
+    pub(super) tasks_enabled: bool,
+    /// Held while the answer to a possibly task-creating request is
+    /// outstanding (see [`crate::tasks::CreationTicket`]).
+    pub(super) creation: Mutex<Option<CreationTicket>>,
+}
+
+/// A request ready to forward.
+pub(super) struct Prepared {
+    /// The bytes to forward.
+    pub(super) bytes: Bytes,
+    /// What the response side must know.
+    pub(super) follow: Follow,
+    /// Set when the request may create a task.
+    pub(super) creation: Option<CreationTicket>,
+}
+
+impl Exchange {
+    fn request_method(&self) -> Option<&str> {
+        self.follow.as_ref().and_then(|f| f.method.as_deref())
+    }
+
+    /// Whether an upstream message must go through the task rules: the
+    /// pre-check flags it, capabilities must be mediated, or it answers a
+    /// follow-up (whose error text may quote the upstream id, M8).
+    fn must_check(&self, bytes: &[u8]) -> bool {
+        (!self.tasks_enabled && mediation::advertises_capabilities(self.request_method()))
+            || self.follow.as_ref().is_some_and(|f| !f.resolved.is_empty())
+            || may_need_rewrite(bytes)
+    }
+}
+
+/// Runs a validated POST through the task rules; returns the bytes to
+/// forward and what the response side must know.
+///
+/// # Errors
+/// The refusal; the request must not be forwarded.
+pub(super) async fn request(
+    guard: &TaskGuard,
+    caller: &Caller,
+    inbound: Inbound,
+    route: &RouteConfig,
+    headers: &mut HeaderMap,
+) -> Result<Prepared, GatewayError> {
+    let tasks_enabled = route.tasks;
+    let method = inbound.envelope.method().map(str::to_owned);
+    if inbound.era == Era::Current {
+        if matches!(method.as_deref(), Some(TASKS_RESULT | TASKS_LIST)) {
+            return Err(GatewayError::MethodNotFound);
+        }
+        if needs_tasks_capability(&inbound) && !declares_tasks(&inbound) {
+            return Err(GatewayError::MissingTasksCapability);
+        }
+    }
+    let must_check = method.as_deref().is_some_and(is_task_operation)
+        || is_task_augmented(&inbound)
+        || !tasks_enabled
+        || may_need_rewrite(&inbound.bytes);
+    if !must_check {
+        let follow = Follow {
+            method,
+            ..Follow::default()
+        };
+        let creation = may_create_task(&inbound).then(|| guard.expect_creation(caller));
+        return Ok(Prepared {
+            bytes: inbound.bytes,
+            follow,
+            creation,
+        });
+    }
+    let may_create = tasks_enabled && may_create_task(&inbound);
+    let mut value = inbound.envelope.into_value();
+    let mediated = !tasks_enabled && mediation::strip_request(&mut value, inbound.era);
+    let mut follow = guard
+        .to_upstream(caller, inbound.era, &mut value)
+        .await
+        .map_err(|refusal| match refusal {
+            Refusal::UnknownTask { method, presented } => GatewayError::UnknownTask {
+                method,
+                presented,
+                wording: route.unknown_task_wording,
+            },
+            Refusal::Unavailable => GatewayError::TaskStateUnavailable,
+        })?;
+    follow.rewritten |= mediated;
+    if inbound.era == Era::Current
+        && let Some(upstream) = &follow.task_id
+        && let Ok(name) = HeaderValue::from_str(&encode_sentinel(upstream))
+    {
+        headers.insert(header::NAME, name);
+    }
+    let bytes = if follow.rewritten {
+        jsonrpc::to_bytes(&value)
+    } else {
+        inbound.bytes
+    };
+    let creation = may_create.then(|| guard.expect_creation(caller));
+    Ok(Prepared {
+        bytes,
+        follow,
+        creation,
+    })
+}
+
+/// Rewrites one upstream JSON message (a whole body). `None`: send nothing.
+pub(super) async fn response_body(exchange: &Exchange, bytes: Bytes) -> Option<Bytes> {
+    if !exchange.must_check(&bytes) {
+        return Some(bytes);
+    }
+    rewrite_text(exchange, &bytes).await.map(Bytes::from)
+}
+
+/// Parses, rewrites and re-serializes one flagged message.
+async fn rewrite_text(exchange: &Exchange, bytes: &[u8]) -> Option<Vec<u8>> {
+    let Ok(mut value) = serde_json::from_slice::<Value>(bytes) else {
+        tracing::warn!(route = %exchange.caller.route, "unparseable upstream message that may carry task ids: withheld");
+        return None;
+    };
+    if !exchange.tasks_enabled {
+        mediation::strip_response(&mut value, exchange.request_method());
+        if creates_task(&value, exchange.era) {
+            tracing::warn!(route = %exchange.caller.route, "upstream created a task on a route where tasks are off: withheld");
+            let id = value
+                .get("id")
+                .cloned()
+                .and_then(|v| jsonrpc::Id::try_from(v).ok());
+            let error = jsonrpc::error_object(
+                id.as_ref(),
+                crate::mcp::code::INTERNAL_ERROR,
+                "Internal error",
+                None,
+            );
+            return serde_json::to_vec(&error).ok();
+        }
+    }
+    let verdict = exchange
+        .guard
+        .to_client(
+            &exchange.caller,
+            exchange.era,
+            exchange.follow.as_ref(),
+            &mut value,
+        )
+        .await;
+    // The answer to the request has been handled: a task it created is
+    // recorded by now, so nothing needs to wait for it any more.
+    if value.get("method").is_none()
+        && let Ok(mut creation) = exchange.creation.lock()
+    {
+        creation.take();
+    }
+    match verdict {
+        Verdict::Forward => serde_json::to_vec(&value).ok(),
+        Verdict::Replace(other) => serde_json::to_vec(&other).ok(),
+        Verdict::Drop => None,
+    }
+}
+
+/// The SSE hook: each flagged event goes through the task rules.
+pub(super) struct TaskEvents(pub(super) Arc<Exchange>);
+
+impl EventMap for TaskEvents {
+    fn map(&mut self, event: Event) -> Mapped {
+        if !self.0.must_check(event.data.as_bytes()) {
+            return Mapped::Ready(Some(event));
+        }
+        let exchange = self.0.clone();
+        Mapped::Later(Box::pin(async move {
+            let data = rewrite_text(&exchange, event.data.as_bytes()).await?;
+            let data = String::from_utf8(data).ok()?;
+            Some(Event { data, ..event })
+        }))
+    }
+}
+
+/// Current-era operations only a client declaring the tasks extension may
+/// send: the task methods, and a listen that asks for task notifications.
+fn needs_tasks_capability(inbound: &Inbound) -> bool {
+    match inbound.envelope.method() {
+        Some(TASKS_GET | TASKS_UPDATE | TASKS_CANCEL) => true,
+        Some(SUBSCRIPTIONS_LISTEN) => inbound
+            .envelope
+            .params()
+            .and_then(|p| p.pointer("/notifications/taskIds"))
+            .is_some(),
+        _ => false,
+    }
+}
+
+/// Whether this request's own `_meta` declares the tasks extension (a
+/// server must not infer it from earlier requests).
+fn declares_tasks(inbound: &Inbound) -> bool {
+    inbound
+        .envelope
+        .params()
+        .and_then(|p| p.get("_meta"))
+        .and_then(|m| m.get(CLIENT_CAPABILITIES))
+        .and_then(|c| c.get("extensions"))
+        .and_then(|e| e.get(TASKS_EXTENSION))
+        .is_some_and(Value::is_object)
+}
+
+fn is_task_operation(method: &str) -> bool {
+    matches!(
+        method,
+        TASKS_GET | TASKS_RESULT | TASKS_CANCEL | TASKS_UPDATE | TASKS_LIST | SUBSCRIPTIONS_LISTEN
+    )
+}
+
+/// A `tools/call` whose answer may create a task: task-augmented (legacy),
+/// or from a client declaring the tasks extension (current).
+fn may_create_task(inbound: &Inbound) -> bool {
+    match inbound.era {
+        Era::Legacy => is_task_augmented(inbound),
+        Era::Current => inbound.envelope.method() == Some(TOOLS_CALL) && declares_tasks(inbound),
+    }
+}
+
+/// A legacy `tools/call` asking to run as a task (its TTL may need a cap).
+fn is_task_augmented(inbound: &Inbound) -> bool {
+    inbound.era == Era::Legacy
+        && inbound.envelope.method() == Some(TOOLS_CALL)
+        && inbound
+            .envelope
+            .params()
+            .is_some_and(|p| p.get("task").is_some())
+}

@@ -1,0 +1,164 @@
+//! Task handles on the wire: where the [`rewrite`](crate::rewrite) tables,
+//! the [`handle`](crate::handle) codec and the [`store`](crate::store) meet
+//! the traffic.
+//!
+//! Where it sits: after a POST is validated ([`TaskGuard::to_upstream`],
+//! before anything is forwarded) and on every message the upstream sends
+//! back, as a JSON body or one SSE event at a time ([`TaskGuard::to_client`]).
+//!
+//! What it keeps (design §2):
+//! - **No upstream task id reaches a client.** Every server-minted id at a
+//!   location of the era's table becomes a handle sealed for the caller; an
+//!   id the caller does not own is never sealed: the message carrying it is
+//!   dropped (requests, notifications), filtered (legacy `tasks/list`,
+//!   listen acknowledgements) or replaced by an internal error (responses).
+//! - **Checked before forwarding.** Every handle in a request is verified
+//!   for the caller (owner, route, kind, expiry, epoch) and checked against
+//!   the store (known, not purged, not revoked) before the request leaves;
+//!   the first failure refuses the whole request with the answer an upstream
+//!   gives for an unknown task ([`Refusal`]), whatever the reason.
+//! - **Fail closed.** A store failure refuses a follow-up with an internal
+//!   error and drops or replaces an upstream message it could not check.
+//! - **TTL.** A requested `params.task.ttl` and every granted `ttl`/`ttlMs`
+//!   the client sees is capped at the policy's `max_ttl` (`null` becomes the
+//!   cap); the handle and the store record expire at the effective time.
+//!   A terminal task stays readable for `result_retention`, then its handles
+//!   are dead.
+//! - **Deterministic handles.** A handle is sealed from the store record
+//!   (creation time, expiry), so the same task always gets the same handle
+//!   for its owner, on every message and every replica.
+//!
+//! Client-hosted legacy tasks (L10–L14) are the client's own ids: they pass
+//! unchanged both ways, bound to the caller and upstream session that
+//! created them (see `hosted`).
+
+mod clock;
+mod hosted;
+mod inbound;
+pub mod mediation;
+mod outbound;
+mod pending;
+mod revoke;
+mod task_object;
+
+use std::sync::{Arc, OnceLock};
+
+use crate::auth::Principal;
+use crate::config::TaskPolicy;
+use crate::handle::{HandleCodec, Owner};
+use crate::store::{Caps, RetentionPolicy, Store, TaskKey};
+
+pub use clock::Clock;
+pub use inbound::{Follow, Refusal};
+pub use outbound::Verdict;
+pub use pending::{CREATION_WAIT, CreationTicket};
+pub use revoke::{Revocation, Revoked};
+
+/// Whether `message` is a response creating a task (legacy L1, current M1).
+pub fn creates_task(message: &serde_json::Value, era: crate::mcp::Era) -> bool {
+    task_object::created_task_id(message, era).is_some()
+}
+
+/// Task-handle enforcement shared by every request. Cheap to share by `Arc`.
+pub struct TaskGuard {
+    codec: Arc<HandleCodec>,
+    store: Arc<dyn Store>,
+    policy: TaskPolicy,
+    clock: Clock,
+    creations: pending::Creations,
+}
+
+/// Who is asking, and where: what every handle is bound to.
+///
+/// The owner digest is computed on first use, so requests that never touch
+/// a task (most of them) do not pay for it.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// Route name.
+    pub route: String,
+    principal: Arc<Principal>,
+    owner: OnceLock<Owner>,
+    /// The upstream session the request travels in (legacy era).
+    pub session: Option<String>,
+}
+
+impl Caller {
+    /// The caller for `principal` on `route`, in upstream session `session`.
+    pub fn new(route: &str, principal: Arc<Principal>, session: Option<String>) -> Caller {
+        Caller {
+            route: route.to_string(),
+            principal,
+            owner: OnceLock::new(),
+            session,
+        }
+    }
+
+    /// The caller's identity digest.
+    pub fn owner(&self) -> Owner {
+        *self.owner.get_or_init(|| Owner::of(&self.principal))
+    }
+
+    /// The caller's tenant (for tenant caps and revocation).
+    pub fn tenant(&self) -> Option<&str> {
+        self.principal.tenant.as_deref()
+    }
+
+    /// The store key of upstream task `upstream` in this caller's session.
+    fn key(&self, upstream: &str) -> TaskKey {
+        TaskKey {
+            route: self.route.clone(),
+            session: self.session.clone(),
+            upstream: upstream.to_string(),
+        }
+    }
+}
+
+impl TaskGuard {
+    /// Enforcement with `codec`, `store` and `policy`, reading time from `clock`.
+    pub fn new(
+        codec: Arc<HandleCodec>,
+        store: Arc<dyn Store>,
+        policy: TaskPolicy,
+        clock: Clock,
+    ) -> TaskGuard {
+        TaskGuard {
+            codec,
+            store,
+            policy,
+            clock,
+            creations: pending::Creations::default(),
+        }
+    }
+
+    /// The store retention that matches `policy` (a store must keep records
+    /// as long as the handles it backs may live: expiries are rounded up to
+    /// the next whole second, creation times down, hence the extra second).
+    pub fn retention(policy: &TaskPolicy) -> RetentionPolicy {
+        RetentionPolicy {
+            result_retention_secs: policy.result_retention.as_secs().max(1),
+            max_task_lifetime_secs: policy.max_ttl.as_secs().saturating_add(1),
+        }
+    }
+
+    /// The codec sealing handles.
+    pub fn codec(&self) -> &HandleCodec {
+        &self.codec
+    }
+
+    fn caps(&self) -> Caps {
+        Caps {
+            per_principal: self.policy.max_live_per_principal,
+            per_tenant: self.policy.max_live_per_tenant,
+        }
+    }
+
+    /// The cap in milliseconds.
+    fn max_ttl_ms(&self) -> u64 {
+        u64::try_from(self.policy.max_ttl.as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod ttl_tests;
