@@ -63,17 +63,36 @@ where
     if body.size_hint().lower() > limit as u64 {
         return Err(ReadError::TooLarge { limit });
     }
-    let mut buf = BytesMut::new();
+    // The common case is one frame: keep it as it is (no copy); copy only
+    // once a second frame arrives.
+    let mut first: Option<Bytes> = None;
+    let mut buf: Option<BytesMut> = None;
+    let mut total = 0usize;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| ReadError::Stream(e.into()))?;
-        if let Ok(data) = frame.into_data() {
-            if buf.len() + data.len() > limit {
-                return Err(ReadError::TooLarge { limit });
-            }
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        total += data.len();
+        if total > limit {
+            return Err(ReadError::TooLarge { limit });
+        }
+        if let Some(buf) = buf.as_mut() {
             buf.extend_from_slice(&data);
+        } else if let Some(head) = first.take() {
+            let mut joined = BytesMut::with_capacity(head.len() + data.len());
+            joined.extend_from_slice(&head);
+            joined.extend_from_slice(&data);
+            buf = Some(joined);
+        } else {
+            first = Some(data);
         }
     }
-    Ok(buf.freeze())
+    Ok(match (buf, first) {
+        (Some(buf), _) => buf.freeze(),
+        (None, Some(first)) => first,
+        (None, None) => Bytes::new(),
+    })
 }
 
 /// Ends a streaming body cleanly when `token` is cancelled (at a frame

@@ -126,7 +126,7 @@ impl Gateway {
                 Ok(session) => session,
                 Err(e) => return e.into_response(None),
             };
-        let caller = Caller::new(route_name, principal.clone(), session);
+        let caller = Caller::new(route.name.clone(), principal.clone(), session);
         let (forward_body, id, era, follow, creation) = match parts.method {
             Method::POST => {
                 let inbound = match inbound::read_post(&parts.headers, body, &self.limits).await {

@@ -75,7 +75,7 @@ pub struct TaskGuard {
 #[derive(Clone, Debug)]
 pub struct Caller {
     /// Route name.
-    pub route: String,
+    pub route: Arc<str>,
     principal: Arc<Principal>,
     owner: OnceLock<Owner>,
     /// The upstream session the request travels in (legacy era).
@@ -84,9 +84,9 @@ pub struct Caller {
 
 impl Caller {
     /// The caller for `principal` on `route`, in upstream session `session`.
-    pub fn new(route: &str, principal: Arc<Principal>, session: Option<String>) -> Caller {
+    pub fn new(route: Arc<str>, principal: Arc<Principal>, session: Option<String>) -> Caller {
         Caller {
-            route: route.to_string(),
+            route,
             principal,
             owner: OnceLock::new(),
             session,
@@ -106,7 +106,7 @@ impl Caller {
     /// The store key of upstream task `upstream` in this caller's session.
     fn key(&self, upstream: &str) -> TaskKey {
         TaskKey {
-            route: self.route.clone(),
+            route: self.route.to_string(),
             session: self.session.clone(),
             upstream: upstream.to_string(),
         }

@@ -19,6 +19,8 @@ pub const PRM_PREFIX: &str = "/.well-known/oauth-protected-resource";
 pub struct Route {
     /// The configuration it came from.
     pub config: RouteConfig,
+    /// The route name, shared cheaply with each request's caller.
+    pub name: std::sync::Arc<str>,
     /// The RFC 9728 metadata document.
     pub metadata: Bytes,
     /// Challenge for a missing token.
@@ -85,6 +87,7 @@ fn build(config: &RouteConfig, public_url: &str, issuer: &str) -> Route {
         HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
     };
     Route {
+        name: config.name.as_str().into(),
         metadata: Bytes::from(doc.to_string()),
         challenge_missing: challenge(base.clone()),
         challenge_invalid: challenge(format!(

@@ -229,7 +229,7 @@ impl TaskGuard {
         now: u64,
     ) -> Result<TaskKey, Resolve> {
         let key = TaskKey {
-            route: caller.route.clone(),
+            route: caller.route.to_string(),
             session: sealed.session.clone(),
             upstream: sealed.upstream.clone(),
         };

@@ -26,7 +26,7 @@ use crate::store::{self, TaskKey, TaskRecord};
 /// The longest a message waits for a creation in flight.
 pub const CREATION_WAIT: Duration = Duration::from_secs(5);
 
-type SessionKey = (String, Option<String>);
+type SessionKey = (Arc<str>, Option<String>);
 
 /// Creations in flight, per route and upstream session.
 #[derive(Default)]

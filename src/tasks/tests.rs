@@ -36,7 +36,7 @@ pub(super) fn person(sub: &str, tenant: &str, session: &str) -> Caller {
         scopes: vec![],
         expires_at: 0,
     };
-    Caller::new("mcp", Arc::new(principal), Some(session.into()))
+    Caller::new("mcp".into(), Arc::new(principal), Some(session.into()))
 }
 
 pub(super) fn follow(method: &str) -> Follow {
