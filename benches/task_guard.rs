@@ -36,7 +36,11 @@ fn caller(sub: &str, session: Option<&str>) -> Caller {
         scopes: vec![],
         expires_at: 0,
     };
-    Caller::new("mcp".into(), Arc::new(principal), session.map(str::to_owned))
+    Caller::new(
+        "mcp".into(),
+        Arc::new(principal),
+        session.map(str::to_owned),
+    )
 }
 
 fn create_message(era: Era) -> Value {
