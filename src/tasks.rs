@@ -50,7 +50,7 @@ use crate::store::{Caps, RetentionPolicy, Store, TaskKey};
 
 pub use clock::Clock;
 pub use inbound::{Follow, Refusal};
-pub use outbound::Verdict;
+pub use outbound::{Verdict, internal_error};
 pub use pending::{CREATION_WAIT, CreationTicket};
 pub use revoke::{Revocation, Revoked};
 

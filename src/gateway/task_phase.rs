@@ -39,7 +39,8 @@ use crate::mcp::{Era, header};
 use crate::rewrite::may_need_rewrite;
 use crate::sse::{Event, EventMap, Mapped};
 use crate::tasks::{
-    Caller, CreationTicket, Follow, Refusal, TaskGuard, Verdict, creates_task, mediation,
+    Caller, CreationTicket, Follow, Refusal, TaskGuard, Verdict, creates_task, internal_error,
+    mediation,
 };
 
 /// Everything the response side needs about one exchange.
@@ -171,17 +172,7 @@ async fn rewrite_text(exchange: &Exchange, bytes: &[u8]) -> Option<Vec<u8>> {
         mediation::strip_response(&mut value, exchange.request_method());
         if creates_task(&value, exchange.era) {
             tracing::warn!(route = %exchange.caller.route, "upstream created a task on a route where tasks are off: withheld");
-            let id = value
-                .get("id")
-                .cloned()
-                .and_then(|v| jsonrpc::Id::try_from(v).ok());
-            let error = jsonrpc::error_object(
-                id.as_ref(),
-                crate::mcp::code::INTERNAL_ERROR,
-                "Internal error",
-                None,
-            );
-            return serde_json::to_vec(&error).ok();
+            return serde_json::to_vec(&internal_error(&value)).ok();
         }
     }
     let verdict = exchange

@@ -245,19 +245,10 @@ impl TaskGuard {
         message: &mut Value,
         now: u64,
     ) -> Result<(), Unresolved> {
-        let Some(Value::Array(items)) = message.pointer_mut("/result/tasks") else {
-            return Ok(());
-        };
-        let mut keep = Vec::with_capacity(items.len());
-        for item in items.iter() {
-            let owned = match item.get("taskId").and_then(Value::as_str) {
-                Some(id) => self.owns(caller, id, now).await?,
-                None => false,
-            };
-            keep.push(owned);
+        if let Some(Value::Array(items)) = message.pointer_mut("/result/tasks") {
+            self.retain_owned(caller, items, now, |item| item.get("taskId")?.as_str())
+                .await?;
         }
-        let mut flags = keep.into_iter();
-        items.retain(|_| flags.next().unwrap_or(false));
         Ok(())
     }
 
@@ -276,18 +267,30 @@ impl TaskGuard {
         {
             return Ok(());
         }
-        let Some(Value::Array(ids)) = message.pointer_mut("/params/notifications/taskIds") else {
-            return Ok(());
-        };
-        let mut keep = Vec::with_capacity(ids.len());
-        for id in ids.iter() {
-            keep.push(match id.as_str() {
+        if let Some(Value::Array(ids)) = message.pointer_mut("/params/notifications/taskIds") {
+            self.retain_owned(caller, ids, now, Value::as_str).await?;
+        }
+        Ok(())
+    }
+
+    /// Keeps the items whose task id (per `id_of`) names a task the caller
+    /// owns; an item without one is dropped.
+    async fn retain_owned(
+        &self,
+        caller: &Caller,
+        items: &mut Vec<Value>,
+        now: u64,
+        id_of: impl Fn(&Value) -> Option<&str>,
+    ) -> Result<(), store::Error> {
+        let mut keep = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            keep.push(match id_of(item) {
                 Some(id) => self.owns(caller, id, now).await?,
                 None => false,
             });
         }
         let mut flags = keep.into_iter();
-        ids.retain(|_| flags.next().unwrap_or(false));
+        items.retain(|_| flags.next().unwrap_or(false));
         Ok(())
     }
 
@@ -360,7 +363,7 @@ fn rewrite_error_text(message: &mut Value, follow: &Follow) {
 }
 
 /// An internal error answering the same request as `message`.
-fn internal_error(message: &Value) -> Value {
+pub fn internal_error(message: &Value) -> Value {
     let id = message
         .get("id")
         .cloned()

@@ -40,15 +40,18 @@ pub(super) fn created_task_id(message: &Value, era: Era) -> Option<&str> {
     if message.get("method").is_some() {
         return None;
     }
-    let result = message.get("result")?;
+    created_in_result(message.get("result")?, era)
+}
+
+/// The id of the task a result creates: legacy `task.taskId`, current
+/// `taskId` with `resultType: "task"`.
+fn created_in_result(result: &Value, era: Era) -> Option<&str> {
     match era {
         Era::Legacy => result.get("task")?.get("taskId")?.as_str(),
-        Era::Current => {
-            if result.get("resultType")?.as_str()? != "task" {
-                return None;
-            }
+        Era::Current if result.get("resultType")?.as_str()? == "task" => {
             result.get("taskId")?.as_str()
         }
+        Era::Current => None,
     }
 }
 
@@ -74,7 +77,7 @@ pub(super) fn task_objects_mut<'a>(
             let Some(result) = object.get_mut("result") else {
                 return Vec::new();
             };
-            if created_task_id_in_result(result, era) {
+            if created_in_result(result, era).is_some() {
                 match era {
                     Era::Legacy => result.get_mut("task").into_iter().collect(),
                     Era::Current => vec![result],
@@ -97,19 +100,6 @@ pub(super) fn task_objects_mut<'a>(
         .filter_map(Value::as_object_mut)
         .filter(|task| task.get("taskId").is_some_and(Value::is_string))
         .collect()
-}
-
-fn created_task_id_in_result(result: &Value, era: Era) -> bool {
-    match era {
-        Era::Legacy => result
-            .get("task")
-            .and_then(|t| t.get("taskId"))
-            .is_some_and(Value::is_string),
-        Era::Current => {
-            result.get("resultType").and_then(Value::as_str) == Some("task")
-                && result.get("taskId").is_some_and(Value::is_string)
-        }
-    }
 }
 
 /// The task's upstream id.
