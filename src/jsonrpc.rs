@@ -18,10 +18,13 @@
 //! - Batches (JSON arrays) are refused: no supported protocol version needs
 //!   them, and checking each element is more surface than it is worth.
 
+mod keys;
 mod message;
+mod skim;
 mod strict;
 
 pub use message::{Envelope, Id, Message, ShapeError};
+pub use skim::{Field, Summary};
 pub use strict::{DEPTH_CEILING, ParseError, parse_strict};
 
 use bytes::Bytes;
@@ -101,6 +104,8 @@ pub fn to_bytes(value: &Value) -> Bytes {
     Bytes::from(serde_json::to_vec(value).unwrap_or_default())
 }
 
+#[cfg(test)]
+mod skim_tests;
 #[cfg(test)]
 mod strict_tests;
 #[cfg(test)]
