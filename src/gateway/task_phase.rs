@@ -136,8 +136,8 @@ pub(super) async fn request(
     let mut value = jsonrpc::parse_strict(&bytes, &ceiling)
         .map_err(|e| GatewayError::JsonRpc(jsonrpc::Error::Parse(e)))?;
     let mediated = !tasks_enabled && mediation::strip_request(&mut value, era);
-    let mut follow = guard
-        .to_upstream(caller, era, &mut value)
+    // Boxed: the task rules are a large future the fast path should not carry.
+    let mut follow = Box::pin(guard.to_upstream(caller, era, &mut value))
         .await
         .map_err(|refusal| match refusal {
             Refusal::UnknownTask { method, presented } => GatewayError::UnknownTask {
@@ -172,7 +172,10 @@ pub(super) async fn response_body(exchange: &Exchange, bytes: Bytes) -> Option<B
     if !exchange.must_check(&bytes) {
         return Some(bytes);
     }
-    rewrite_text(exchange, &bytes).await.map(Bytes::from)
+    // Boxed: only flagged answers pay for the task rules' large future.
+    Box::pin(rewrite_text(exchange, &bytes))
+        .await
+        .map(Bytes::from)
 }
 
 /// Parses, rewrites and re-serializes one flagged message.
