@@ -1,9 +1,13 @@
 //! Strict JSON-RPC parsing and the message model.
 //!
-//! Where it sits: the `jsonrpc` decode step of the request flow parses each
-//! client body once into an [`Envelope`] (method, id, params) that later
-//! layers read instead of re-parsing; the relay uses the same parser on
-//! upstream messages.
+//! Where it sits: the `jsonrpc` decode step of the request flow validates
+//! each client body with [`Summary::skim`], which applies every rule below
+//! without building a tree and keeps only what the gateway's fast path reads
+//! (method, id, the `params` members that decide era, header agreement and
+//! task handling); a phase that must rewrite the message parses it into a
+//! [`Value`] with [`parse_strict`] (or an [`Envelope`]). Both accept and
+//! refuse exactly the same bodies with the same errors. The relay uses the
+//! same parser on upstream messages.
 //!
 //! Invariants:
 //! - The gateway and the upstream must read the same message, or the gateway
