@@ -127,7 +127,9 @@ impl Authenticator {
                 }
             };
         }
-        let verified = self.verify(token, now).await?;
+        // Boxed: the full check (and a possible JWKS fetch) is a large future
+        // that a cache hit, the common case, should not carry around.
+        let verified = Box::pin(self.verify(token, now)).await?;
         let principal = Arc::new(verified.principal);
         let entry = Entry {
             principal: Arc::clone(&principal),

@@ -131,13 +131,13 @@ impl Gateway {
             Method::POST => {
                 let inbound = match inbound::read_post(&parts.headers, body, &self.limits).await {
                     Ok(inbound) => inbound,
-                    Err((e, envelope)) => {
+                    Err((e, id)) => {
                         tracing::info!(route = %route.config.name, reason = %e.log_reason(), "request refused");
-                        return e.into_response(envelope.as_ref().and_then(|en| en.id()));
+                        return e.into_response(id.as_ref());
                     }
                 };
                 log_accepted(&route.config.name, &principal, &inbound);
-                let id = inbound.envelope.id().cloned();
+                let id = inbound.summary.id().cloned();
                 let era = inbound.era;
                 match task_phase::request(
                     &self.tasks,
@@ -223,7 +223,7 @@ fn log_accepted(route: &str, principal: &Principal, inbound: &Inbound) {
         route,
         sub = %principal.subject,
         era = inbound.era.as_str(),
-        method = inbound.envelope.method().unwrap_or("(response)"),
+        method = inbound.summary.method().unwrap_or("(response)"),
         "forwarding"
     );
 }

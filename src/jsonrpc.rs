@@ -1,9 +1,13 @@
 //! Strict JSON-RPC parsing and the message model.
 //!
-//! Where it sits: the `jsonrpc` decode step of the request flow parses each
-//! client body once into an [`Envelope`] (method, id, params) that later
-//! layers read instead of re-parsing; the relay uses the same parser on
-//! upstream messages.
+//! Where it sits: the `jsonrpc` decode step of the request flow validates
+//! each client body with [`Summary::skim`], which applies every rule below
+//! without building a tree and keeps only what the gateway's fast path reads
+//! (method, id, the `params` members that decide era, header agreement and
+//! task handling); a phase that must rewrite the message parses it into a
+//! [`Value`] with [`parse_strict`] (or an [`Envelope`]). Both accept and
+//! refuse exactly the same bodies with the same errors. The relay uses the
+//! same parser on upstream messages.
 //!
 //! Invariants:
 //! - The gateway and the upstream must read the same message, or the gateway
@@ -18,10 +22,13 @@
 //! - Batches (JSON arrays) are refused: no supported protocol version needs
 //!   them, and checking each element is more surface than it is worth.
 
+mod keys;
 mod message;
+mod skim;
 mod strict;
 
 pub use message::{Envelope, Id, Message, ShapeError};
+pub use skim::{Field, Summary};
 pub use strict::{DEPTH_CEILING, ParseError, parse_strict};
 
 use bytes::Bytes;
@@ -101,6 +108,8 @@ pub fn to_bytes(value: &Value) -> Bytes {
     Bytes::from(serde_json::to_vec(value).unwrap_or_default())
 }
 
+#[cfg(test)]
+mod skim_tests;
 #[cfg(test)]
 mod strict_tests;
 #[cfg(test)]

@@ -2,9 +2,12 @@
 //! size, strict JSON-RPC parsing, protocol era, and current-era header/body
 //! agreement.
 //!
-//! Invariant: the bytes forwarded upstream are exactly the bytes validated
+//! Invariants: the bytes forwarded upstream are exactly the bytes validated
 //! here (no re-serialization unless a later phase must rewrite), so the
-//! upstream can never see a message the gateway did not check.
+//! upstream can never see a message the gateway did not check. Validation
+//! builds no JSON tree ([`Summary::skim`] accepts and refuses exactly what
+//! the strict parser does); a later phase that needs the tree parses the
+//! same bytes again.
 
 use bytes::Bytes;
 use http::HeaderMap;
@@ -14,16 +17,16 @@ use http_body::Body;
 use crate::body::{BoxError, ReadError, read_limited};
 use crate::config::Limits;
 use crate::error::GatewayError;
-use crate::jsonrpc::{Envelope, Limits as JsonLimits, Message};
-use crate::mcp::{Era, header, headers as mcp_headers, meta};
+use crate::jsonrpc::{Field, Id, Limits as JsonLimits, Message, Summary};
+use crate::mcp::{Era, header, headers as mcp_headers};
 
 /// A validated client message.
 #[derive(Debug)]
 pub struct Inbound {
     /// The raw body, forwarded as is.
     pub bytes: Bytes,
-    /// The parsed message.
-    pub envelope: Envelope,
+    /// What the gateway reads of the message without a tree.
+    pub summary: Summary,
     /// The protocol era of this request.
     pub era: Era,
 }
@@ -36,7 +39,7 @@ pub(super) async fn read_post<B>(
     headers: &HeaderMap,
     body: B,
     limits: &Limits,
-) -> Result<Inbound, (GatewayError, Option<Envelope>)>
+) -> Result<Inbound, (GatewayError, Option<Id>)>
 where
     B: Body<Data = Bytes> + Unpin,
     B::Error: Into<BoxError>,
@@ -53,15 +56,15 @@ where
     let json_limits = JsonLimits {
         max_depth: limits.max_json_depth,
     };
-    let envelope =
-        Envelope::parse(&bytes, &json_limits).map_err(|e| (GatewayError::JsonRpc(e), None))?;
-    match era_of(headers, &envelope) {
+    let summary =
+        Summary::skim(&bytes, &json_limits).map_err(|e| (GatewayError::JsonRpc(e), None))?;
+    match era_of(headers, &summary) {
         Ok(era) => Ok(Inbound {
             bytes,
-            envelope,
+            summary,
             era,
         }),
-        Err(e) => Err((e, Some(envelope))),
+        Err(e) => Err((e, summary.id().cloned())),
     }
 }
 
@@ -76,12 +79,8 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 /// Decides the era from the negotiated version and enforces the current
 /// era's header rules.
-fn era_of(headers: &HeaderMap, envelope: &Envelope) -> Result<Era, GatewayError> {
-    let meta_version = envelope
-        .params()
-        .and_then(|p| p.get("_meta"))
-        .and_then(|m| m.get(meta::PROTOCOL_VERSION))
-        .and_then(|v| v.as_str());
+fn era_of(headers: &HeaderMap, summary: &Summary) -> Result<Era, GatewayError> {
+    let meta_version = summary.meta_version.as_deref();
     let header_version = match headers.get(header::PROTOCOL_VERSION) {
         None => None,
         Some(v) => Some(
@@ -101,11 +100,23 @@ fn era_of(headers: &HeaderMap, envelope: &Envelope) -> Result<Era, GatewayError>
         (None, _) => Era::Legacy,
     };
     if era == Era::Current {
-        if matches!(envelope.message(), Message::Response { .. }) {
+        if matches!(summary.message, Message::Response { .. }) {
             return Err(GatewayError::ResponseNotAllowed);
         }
         let version = header_version.unwrap_or_default();
-        mcp_headers::check_current(headers, version, envelope.method(), envelope.params())?;
+        let name_value = |field: &str| {
+            summary.name_field(field).map(|f| match f {
+                Field::Str(s) => Some(s.as_str()),
+                Field::Other => None,
+            })
+        };
+        mcp_headers::check_current_fields(
+            headers,
+            version,
+            summary.method(),
+            meta_version,
+            name_value,
+        )?;
     } else if let (Some(h), Some(m)) = (header_version, meta_version)
         && h != m
     {

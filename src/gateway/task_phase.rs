@@ -28,9 +28,8 @@ use serde_json::Value;
 use super::inbound::Inbound;
 use crate::config::RouteConfig;
 use crate::error::GatewayError;
-use crate::jsonrpc;
+use crate::jsonrpc::{self, Message, Summary};
 use crate::mcp::headers::encode_sentinel;
-use crate::mcp::meta::{CLIENT_CAPABILITIES, TASKS_EXTENSION};
 use crate::mcp::method::{
     SUBSCRIPTIONS_LISTEN, TASKS_CANCEL, TASKS_GET, TASKS_LIST, TASKS_RESULT, TASKS_UPDATE,
     TOOLS_CALL,
@@ -95,36 +94,51 @@ pub(super) async fn request(
     headers: &mut HeaderMap,
 ) -> Result<Prepared, GatewayError> {
     let tasks_enabled = route.tasks;
-    let method = inbound.envelope.method().map(str::to_owned);
+    let summary = &inbound.summary;
     if inbound.era == Era::Current {
-        if matches!(method.as_deref(), Some(TASKS_RESULT | TASKS_LIST)) {
+        if matches!(summary.method(), Some(TASKS_RESULT | TASKS_LIST)) {
             return Err(GatewayError::MethodNotFound);
         }
-        if needs_tasks_capability(&inbound) && !declares_tasks(&inbound) {
+        if needs_tasks_capability(summary) && !summary.declares_tasks {
             return Err(GatewayError::MissingTasksCapability);
         }
     }
-    let must_check = method.as_deref().is_some_and(is_task_operation)
+    let must_check = summary.method().is_some_and(is_task_operation)
         || is_task_augmented(&inbound)
         || !tasks_enabled
         || may_need_rewrite(&inbound.bytes);
+    let may_create = tasks_enabled && may_create_task(&inbound);
+    let Inbound {
+        bytes,
+        summary,
+        era,
+    } = inbound;
+    let method = match summary.message {
+        Message::Request { method, .. } | Message::Notification { method } => Some(method),
+        Message::Response { .. } => None,
+    };
     if !must_check {
         let follow = Follow {
             method,
             ..Follow::default()
         };
-        let creation = may_create_task(&inbound).then(|| guard.expect_creation(caller));
+        let creation = may_create.then(|| guard.expect_creation(caller));
         return Ok(Prepared {
-            bytes: inbound.bytes,
+            bytes,
             follow,
             creation,
         });
     }
-    let may_create = tasks_enabled && may_create_task(&inbound);
-    let mut value = inbound.envelope.into_value();
-    let mediated = !tasks_enabled && mediation::strip_request(&mut value, inbound.era);
-    let mut follow = guard
-        .to_upstream(caller, inbound.era, &mut value)
+    // The task rules work on the tree: parse the validated bytes again (they
+    // passed a depth limit no deeper than the ceiling, so this cannot fail).
+    let ceiling = jsonrpc::Limits {
+        max_depth: jsonrpc::DEPTH_CEILING,
+    };
+    let mut value = jsonrpc::parse_strict(&bytes, &ceiling)
+        .map_err(|e| GatewayError::JsonRpc(jsonrpc::Error::Parse(e)))?;
+    let mediated = !tasks_enabled && mediation::strip_request(&mut value, era);
+    // Boxed: the task rules are a large future the fast path should not carry.
+    let mut follow = Box::pin(guard.to_upstream(caller, era, &mut value))
         .await
         .map_err(|refusal| match refusal {
             Refusal::UnknownTask { method, presented } => GatewayError::UnknownTask {
@@ -135,7 +149,7 @@ pub(super) async fn request(
             Refusal::Unavailable => GatewayError::TaskStateUnavailable,
         })?;
     follow.rewritten |= mediated;
-    if inbound.era == Era::Current
+    if era == Era::Current
         && let Some(upstream) = &follow.task_id
         && let Ok(name) = HeaderValue::from_str(&encode_sentinel(upstream))
     {
@@ -144,7 +158,7 @@ pub(super) async fn request(
     let bytes = if follow.rewritten {
         jsonrpc::to_bytes(&value)
     } else {
-        inbound.bytes
+        bytes
     };
     let creation = may_create.then(|| guard.expect_creation(caller));
     Ok(Prepared {
@@ -159,7 +173,10 @@ pub(super) async fn response_body(exchange: &Exchange, bytes: Bytes) -> Option<B
     if !exchange.must_check(&bytes) {
         return Some(bytes);
     }
-    rewrite_text(exchange, &bytes).await.map(Bytes::from)
+    // Boxed: only flagged answers pay for the task rules' large future.
+    Box::pin(rewrite_text(exchange, &bytes))
+        .await
+        .map(Bytes::from)
 }
 
 /// Parses, rewrites and re-serializes one flagged message.
@@ -217,29 +234,15 @@ impl EventMap for TaskEvents {
 
 /// Current-era operations only a client declaring the tasks extension may
 /// send: the task methods, and a listen that asks for task notifications.
-fn needs_tasks_capability(inbound: &Inbound) -> bool {
-    match inbound.envelope.method() {
+/// (Whether this request's own `_meta` declares the extension is
+/// [`Summary::declares_tasks`]: a server must not infer it from earlier
+/// requests.)
+fn needs_tasks_capability(summary: &Summary) -> bool {
+    match summary.method() {
         Some(TASKS_GET | TASKS_UPDATE | TASKS_CANCEL) => true,
-        Some(SUBSCRIPTIONS_LISTEN) => inbound
-            .envelope
-            .params()
-            .and_then(|p| p.pointer("/notifications/taskIds"))
-            .is_some(),
+        Some(SUBSCRIPTIONS_LISTEN) => summary.listens_for_tasks,
         _ => false,
     }
-}
-
-/// Whether this request's own `_meta` declares the tasks extension (a
-/// server must not infer it from earlier requests).
-fn declares_tasks(inbound: &Inbound) -> bool {
-    inbound
-        .envelope
-        .params()
-        .and_then(|p| p.get("_meta"))
-        .and_then(|m| m.get(CLIENT_CAPABILITIES))
-        .and_then(|c| c.get("extensions"))
-        .and_then(|e| e.get(TASKS_EXTENSION))
-        .is_some_and(Value::is_object)
 }
 
 fn is_task_operation(method: &str) -> bool {
@@ -254,16 +257,15 @@ fn is_task_operation(method: &str) -> bool {
 fn may_create_task(inbound: &Inbound) -> bool {
     match inbound.era {
         Era::Legacy => is_task_augmented(inbound),
-        Era::Current => inbound.envelope.method() == Some(TOOLS_CALL) && declares_tasks(inbound),
+        Era::Current => {
+            inbound.summary.method() == Some(TOOLS_CALL) && inbound.summary.declares_tasks
+        }
     }
 }
 
 /// A legacy `tools/call` asking to run as a task (its TTL may need a cap).
 fn is_task_augmented(inbound: &Inbound) -> bool {
     inbound.era == Era::Legacy
-        && inbound.envelope.method() == Some(TOOLS_CALL)
-        && inbound
-            .envelope
-            .params()
-            .is_some_and(|p| p.get("task").is_some())
+        && inbound.summary.method() == Some(TOOLS_CALL)
+        && inbound.summary.has_task
 }

@@ -32,7 +32,7 @@ use super::Limits;
 pub const DEPTH_CEILING: usize = 126;
 
 /// Longest key prefix (in chars) quoted back in [`ParseError::DuplicateKey`].
-const MAX_KEY_CHARS: usize = 64;
+pub(super) const MAX_KEY_CHARS: usize = 64;
 
 /// Why a body is not strict JSON.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,10 +61,7 @@ pub enum ParseError {
 /// [`ParseError::Syntax`] for everything else, including trailing
 /// non-whitespace after the value.
 pub fn parse_strict(bytes: &[u8], limits: &Limits) -> Result<Value, ParseError> {
-    let ctx = Ctx {
-        max_depth: limits.max_depth.min(DEPTH_CEILING),
-        violation: Cell::new(None),
-    };
+    let ctx = Ctx::new(limits.max_depth.min(DEPTH_CEILING));
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let parsed = ValueSeed {
         ctx: &ctx,
@@ -74,21 +71,32 @@ pub fn parse_strict(bytes: &[u8], limits: &Limits) -> Result<Value, ParseError> 
     .and_then(|value| de.end().map(|()| value));
     // Our own violations travel out of serde as an opaque custom error; the
     // precise reason waits in `ctx`.
-    parsed.map_err(|err| {
-        ctx.violation
-            .take()
-            .unwrap_or_else(|| ParseError::Syntax(err.to_string()))
-    })
+    parsed.map_err(|err| ctx.violation_or(err))
 }
 
-/// Per-parse state shared by every seed.
-struct Ctx {
-    max_depth: usize,
+/// Per-parse state shared by every seed (also [`super::skim`]'s).
+pub(super) struct Ctx {
+    pub(super) max_depth: usize,
     violation: Cell<Option<ParseError>>,
 }
 
 impl Ctx {
-    fn fail<E: de::Error>(&self, violation: ParseError) -> E {
+    pub(super) fn new(max_depth: usize) -> Self {
+        Ctx {
+            max_depth,
+            violation: Cell::new(None),
+        }
+    }
+
+    /// The error a failed parse reports: our own violation if one was
+    /// recorded, else serde_json's.
+    pub(super) fn violation_or(&self, err: serde_json::Error) -> ParseError {
+        self.violation
+            .take()
+            .unwrap_or_else(|| ParseError::Syntax(err.to_string()))
+    }
+
+    pub(super) fn fail<E: de::Error>(&self, violation: ParseError) -> E {
         self.violation.set(Some(violation));
         E::custom("strict JSON violation")
     }

@@ -28,6 +28,30 @@ pub fn check_current(
         .and_then(|p| p.get("_meta"))
         .and_then(|m| m.get(super::meta::PROTOCOL_VERSION))
         .and_then(Value::as_str);
+    let name_value = |field: &str| params.and_then(|p| p.get(field)).map(Value::as_str);
+    check_current_fields(
+        headers,
+        header_version,
+        body_method,
+        meta_version,
+        name_value,
+    )
+}
+
+/// [`check_current`] on fields already read from the body: `meta_version`
+/// is `params._meta` protocol version when a string; `name_value(field)` is
+/// `None` when `params.<field>` is absent, `Some(None)` when it is not a
+/// string.
+///
+/// # Errors
+/// As [`check_current`].
+pub fn check_current_fields<'a>(
+    headers: &HeaderMap,
+    header_version: &str,
+    body_method: Option<&str>,
+    meta_version: Option<&str>,
+    name_value: impl FnOnce(&'static str) -> Option<Option<&'a str>>,
+) -> Result<(), GatewayError> {
     if meta_version.is_some_and(|v| v != header_version) {
         return Err(GatewayError::HeaderMismatch(
             "MCP-Protocol-Version disagrees with _meta protocolVersion",
@@ -49,11 +73,11 @@ pub fn check_current(
             ));
         }
     }
-    let expected = name_param(m).and_then(|field| params.and_then(|p| p.get(field)));
+    let expected = name_param(m).and_then(name_value);
     let got = decoded(headers, header::NAME)?;
     match (expected, got) {
         (None, None) => Ok(()),
-        (Some(Value::String(want)), Some(h)) if *want == h => Ok(()),
+        (Some(Some(want)), Some(h)) if want == h => Ok(()),
         (Some(_), None) => Err(GatewayError::HeaderMismatch("Mcp-Name header is required")),
         (None, Some(_)) => Err(GatewayError::HeaderMismatch(
             "Mcp-Name given for a method without a name",

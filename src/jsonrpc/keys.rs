@@ -1,0 +1,68 @@
+//! Duplicate-key detection for [`super::Summary::skim`], without owning keys.
+//!
+//! Invariant: one object's keys cost O(1) each to check whatever their
+//! number (a list while small, then a hash set with the standard library's
+//! randomly keyed hasher, so chosen keys cannot force collisions); keys are
+//! borrowed from the input unless they contain escapes, and compared after
+//! unescaping, as the tree builder compares them.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, Visitor};
+
+/// Keys seen in one object: a list while small, then a hash set.
+#[derive(Default)]
+pub(super) struct KeySet<'de> {
+    small: Vec<Cow<'de, str>>,
+    large: HashSet<Cow<'de, str>>,
+}
+
+impl<'de> KeySet<'de> {
+    const SMALL: usize = 16;
+
+    /// Adds `key`; gives it back if it was already there.
+    pub(super) fn insert(&mut self, key: Cow<'de, str>) -> Result<(), Cow<'de, str>> {
+        if self.small.contains(&key) || self.large.contains(&key) {
+            return Err(key);
+        }
+        if self.small.len() < Self::SMALL {
+            self.small.push(key);
+        } else {
+            self.large.insert(key);
+        }
+        Ok(())
+    }
+}
+
+/// An object key, borrowed from the input when it has no escapes.
+pub(super) struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
