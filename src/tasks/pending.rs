@@ -8,6 +8,9 @@
 //! session, a message naming an unknown task in that session waits for it
 //! (bounded by [`CREATION_WAIT`]) instead of being withheld at once.
 //!
+//! Waits are per caller (route, upstream session and owner): one caller's
+//! creation never holds up another caller's messages.
+//!
 //! Invariants: a waiter never sees anything the store would not show it
 //! (ownership is checked on the record, as always); waits are bounded; an
 //! entry exists only while a creation is in flight, so the map is bounded
@@ -21,12 +24,15 @@ use dashmap::DashMap;
 use tokio::sync::Notify;
 
 use super::{Caller, TaskGuard};
+use crate::handle::Owner;
 use crate::store::{self, TaskKey, TaskRecord};
 
 /// The longest a message waits for a creation in flight.
 pub const CREATION_WAIT: Duration = Duration::from_secs(5);
 
-type SessionKey = (Arc<str>, Option<String>);
+/// Route, upstream session and owner: the current era has no sessions, so
+/// the owner keeps one caller's creations from holding up another's messages.
+type SessionKey = (Arc<str>, Option<String>, Owner);
 
 /// Creations in flight, per route and upstream session.
 #[derive(Default)]
@@ -67,7 +73,7 @@ impl Drop for CreationTicket {
 impl TaskGuard {
     /// Announces that `caller` has a request in flight that may create a task.
     pub fn expect_creation(&self, caller: &Caller) -> CreationTicket {
-        let key = (caller.route.clone(), caller.session.clone());
+        let key = (caller.route.clone(), caller.session.clone(), caller.owner());
         let pending = self.creations.map.entry(key.clone()).or_default().clone();
         pending.inflight.fetch_add(1, Ordering::AcqRel);
         CreationTicket {
@@ -79,7 +85,7 @@ impl TaskGuard {
 
     /// Wakes messages waiting in `caller`'s session: a task was recorded.
     pub(super) fn creation_recorded(&self, caller: &Caller) {
-        let key = (caller.route.clone(), caller.session.clone());
+        let key = (caller.route.clone(), caller.session.clone(), caller.owner());
         if let Some(pending) = self.creations.map.get(&key) {
             pending.changed.notify_waiters();
         }
@@ -92,7 +98,7 @@ impl TaskGuard {
         caller: &Caller,
         key: &TaskKey,
     ) -> Result<Option<TaskRecord>, store::Error> {
-        let session = (caller.route.clone(), caller.session.clone());
+        let session = (caller.route.clone(), caller.session.clone(), caller.owner());
         let pending = self.creations.map.get(&session).map(|p| p.clone());
         let Some(pending) = pending else {
             return self.store.task(key, self.clock.now_secs()).await;
