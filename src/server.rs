@@ -37,6 +37,34 @@ pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves `service` on `listener` until `shutdown` triggers, then drains
 /// connections for at most `grace`. Returns whether the drain completed.
+/// What the listeners serve: a cloneable tower service answering hyper
+/// requests with gateway bodies, shareable across connections and threads.
+pub trait HttpService:
+    tower::Service<
+        Request<Incoming>,
+        Response = Response<GatewayBody>,
+        Error = Infallible,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> HttpService for S where
+    S: tower::Service<
+            Request<Incoming>,
+            Response = Response<GatewayBody>,
+            Error = Infallible,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// Every connection holds one of `permits` while it is served.
 pub async fn serve<S>(
     listener: TcpListener,
@@ -47,12 +75,7 @@ pub async fn serve<S>(
     grace: Duration,
 ) -> bool
 where
-    S: tower::Service<Request<Incoming>, Response = Response<GatewayBody>, Error = Infallible>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    S::Future: Send + 'static,
+    S: HttpService,
 {
     let graceful = GracefulShutdown::new();
     let builder = builder();

@@ -21,21 +21,18 @@
 //!   serving at once and drops its connections, as tasks spawned on that
 //!   runtime would have been.
 
-use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{Request, Response};
-use hyper::body::Incoming;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
-use crate::body::GatewayBody;
+use super::HttpService;
 use crate::shutdown::Shutdown;
 
 /// Pending connections queued per listener (tokio's own default).
@@ -108,12 +105,7 @@ pub fn spawn<S>(
     shared: &Shared,
 ) -> io::Result<Vec<JoinHandle<anyhow::Result<bool>>>>
 where
-    S: tower::Service<Request<Incoming>, Response = Response<GatewayBody>, Error = Infallible>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    S::Future: Send + 'static,
+    S: HttpService,
 {
     let mut tasks = Vec::with_capacity(workers.len());
     for (i, (listener, service)) in workers.into_iter().enumerate() {
@@ -136,12 +128,7 @@ fn spawn_one<S>(
     shared: &Shared,
 ) -> io::Result<JoinHandle<anyhow::Result<bool>>>
 where
-    S: tower::Service<Request<Incoming>, Response = Response<GatewayBody>, Error = Infallible>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    S::Future: Send + 'static,
+    S: HttpService,
 {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
