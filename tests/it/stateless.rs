@@ -3,7 +3,6 @@
 //! keep-alives, is not buffered, is cancelled upstream when the client
 //! leaves, and ends cleanly at shutdown.
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use http_body_util::BodyExt;
@@ -74,15 +73,7 @@ async fn a_listen_stream_lives_on_keep_alives_unbuffered_and_without_a_session()
     }
     // The client leaving cancels the request upstream.
     drop(body);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while up.open_streams.load(Ordering::SeqCst) != 0 {
-        let _ = tx.try_send(": ping\n\n".into());
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "upstream stream still open"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    up.await_streams_closed(&tx).await;
 }
 
 #[tokio::test]

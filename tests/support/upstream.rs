@@ -162,6 +162,21 @@ impl Upstream {
     pub fn count(&self) -> usize {
         self.seen.lock().unwrap().len()
     }
+
+    /// Waits (at most 5 s, else panics) until every SSE stream this
+    /// upstream served is closed, pinging through `tx` so the upstream
+    /// notices a closed connection when it next writes.
+    pub async fn await_streams_closed(&self, tx: &mpsc::Sender<String>) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        while self.open_streams.load(std::sync::atomic::Ordering::SeqCst) != 0 {
+            let _ = tx.try_send(": ping\n\n".into());
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "upstream stream still open after the client left"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
 }
 
 async fn answer(
