@@ -147,6 +147,8 @@ where
                     Err(e) => return Some(Err(e)),
                 };
                 let serve = super::serve(listener, tls, service, shutdown, permits, grace);
+                // Ends with the runtime, which drops it with its other tasks.
+                drop(tokio::spawn(anchor_timers()));
                 tokio::select! {
                     drained = serve => Some(Ok(drained)),
                     // The caller's runtime is gone: stop now.
@@ -165,6 +167,30 @@ where
             Err(_) => Err(anyhow::anyhow!("serving thread {i} ended unexpectedly")),
         }
     }))
+}
+
+/// Period of [`anchor_timers`]: shorter than any timer set per request
+/// (hyper's 30 s head timeout, the upstream timeout).
+const TIMER_ANCHOR: Duration = Duration::from_secs(1);
+
+/// Keeps a timer due within [`TIMER_ANCHOR`] on this thread's timer wheel.
+///
+/// Tokio wakes its own driver (an `eventfd` write, then one more trip
+/// through `epoll_wait`) whenever a timer is set earlier than the earliest
+/// one the driver last parked with, or when the driver parked with none.
+/// On a keep-alive connection hyper sets a fresh 30 s head timer for every
+/// request, and between requests the only timer left is the 300 s upstream
+/// timeout (or none): so a lightly loaded thread paid that self-wake on
+/// every request. In a current-thread runtime the timer is set by the
+/// driver's own thread, which is awake anyway, so the wake buys nothing.
+/// With a timer always due within a second, no per-request timer is ever
+/// the earliest, and the cost is one tick a second per serving thread.
+async fn anchor_timers() {
+    let mut tick = tokio::time::interval(TIMER_ANCHOR);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+    }
 }
 
 #[cfg(test)]
