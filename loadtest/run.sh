@@ -2,7 +2,8 @@
 # End-to-end overhead of taskgate, measured against nginx as a plain reverse
 # proxy and against the upstream directly, in one run. See loadtest/README.md.
 #
-#   loadtest/run.sh                       # 3 rounds x 3 paths x 10 s
+#   loadtest/run.sh                       # 3 rounds x 3 paths x 10 s, twice:
+#                                         # saturated, then one request in flight
 #   DURATION=5 ROUNDS=1 loadtest/run.sh   # quick look
 #
 # Settings (environment):
@@ -11,6 +12,8 @@
 #   THREADS=2          wrk threads
 #   ROUNDS=3           rounds; each round runs all three paths, order rotated
 #   WARMUP=3           seconds of wrk per path before the first round
+#   ONE_IN_FLIGHT=1    after the saturated phase, the same rounds with one
+#                      connection (per-hop latency, no queueing); 0 skips it
 #   PROXY_WORKERS=N    nginx worker_processes AND taskgate's serving threads
 #                      (TOKIO_WORKER_THREADS; default: nproc, i.e. nginx
 #                      "auto" and taskgate's own default); the same number
@@ -33,6 +36,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-3}
+ONE_IN_FLIGHT=${ONE_IN_FLIGHT:-1}
 PROXY_WORKERS=${PROXY_WORKERS:-$(nproc)}
 BIN="$ROOT/target/release/taskgate"
 PATHS=(direct nginx taskgate)
@@ -40,7 +44,7 @@ PATHS=(direct nginx taskgate)
 log() { printf '[loadtest] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-for v in DURATION CONNECTIONS THREADS ROUNDS WARMUP PROXY_WORKERS; do
+for v in DURATION CONNECTIONS THREADS ROUNDS WARMUP ONE_IN_FLIGHT PROXY_WORKERS; do
     [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number (got '${!v}')"
 done
 ((ROUNDS >= 1 && DURATION >= 1 && CONNECTIONS >= THREADS && PROXY_WORKERS >= 1)) ||
@@ -231,25 +235,8 @@ CLK_TCK=$(getconf CLK_TCK)
 NG_WORKERS=$(pgrep -P "$NG_PID" | tr '\n' ' ')
 [[ -n $NG_WORKERS ]] || die "no nginx worker processes found"
 declare -A PROXY_PIDS=([direct]="" [nginx]="$NG_PID $NG_WORKERS" [taskgate]="$TG_PID")
-cpu_ticks() { # cpu_ticks PID... -> summed utime + stime in clock ticks
-    local pid total=0
-    for pid in "$@"; do
-        total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
-    done
-    echo "$total"
-}
-
-run_wrk() { # run_wrk PATH SECONDS -> prints the RESULT line
-    local path=$1 seconds=$2 out
-    out=$(timeout $((seconds + 60)) wrk --latency -t "$THREADS" -c "$CONNECTIONS" \
-        -d "${seconds}s" --timeout 5s -s "$HERE/post.lua" "${URL[$path]}" 2>&1) ||
-        die "wrk against $path failed: $out"
-    printf '%s\n' "$out" >>"$WORK/wrk-$path.log"
-    grep '^RESULT ' <<<"$out" | tail -n 1 || die "no RESULT line from wrk against $path"
-}
-field() { # field LINE NAME
-    sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"
-}
+# shellcheck source=loadtest/measure.sh
+source "$HERE/measure.sh"
 
 cpu_busy() { # percentage of all cores busy over the next 2 s, from /proc/stat
     local a b
@@ -268,89 +255,26 @@ fi
 if ((WARMUP > 0)); then
     for path in "${PATHS[@]}"; do
         log "warm-up $path (${WARMUP}s)"
-        run_wrk "$path" "$WARMUP" >/dev/null
+        run_wrk "$path" "$WARMUP" "$CONNECTIONS" "$THREADS" >/dev/null
     done
 fi
 
-calc() { awk "BEGIN { printf \"$1\", $2 }"; }
-declare -A RPS P50 P99 PCPU UCPU ERR
-for ((r = 0; r < ROUNDS; r++)); do
-    for ((i = 0; i < ${#PATHS[@]}; i++)); do
-        # Rotate the order each round so no path always runs first or last.
-        path=${PATHS[$(((i + r) % ${#PATHS[@]}))]}
-        log "round $((r + 1))/$ROUNDS: $path (${DURATION}s, $CONNECTIONS connections, $THREADS threads)"
-        # shellcheck disable=SC2086 # word splitting of the pid lists is intended
-        proxy_before=$(cpu_ticks ${PROXY_PIDS[$path]}) up_before=$(cpu_ticks "$UP_PID")
-        line=$(run_wrk "$path" "$DURATION")
-        # shellcheck disable=SC2086
-        proxy_after=$(cpu_ticks ${PROXY_PIDS[$path]}) up_after=$(cpu_ticks "$UP_PID")
-        requests=$(field "$line" requests)
-        ((requests > 0)) || die "wrk completed no request against $path"
-        proxy_cpu=$(calc '%.1f' "($proxy_after - $proxy_before) * 1000000 / $CLK_TCK / $requests")
-        up_cpu=$(calc '%.1f' "($up_after - $up_before) * 1000000 / $CLK_TCK / $requests")
-        line+=" proxy_cpu_us_per_req=$proxy_cpu upstream_cpu_us_per_req=$up_cpu"
-        RPS[$path]+="$(field "$line" rps) "
-        P50[$path]+="$(field "$line" p50_us) "
-        P99[$path]+="$(field "$line" p99_us) "
-        PCPU[$path]+="$proxy_cpu "
-        UCPU[$path]+="$up_cpu "
-        errors=$(($(field "$line" non2xx) + $(field "$line" connect) + $(field "$line" read) +
-            $(field "$line" write) + $(field "$line" timeout)))
-        ERR[$path]=$((${ERR[$path]:-0} + errors))
-        printf '%s round=%d %s\n' "$path" $((r + 1)) "${line#RESULT }" >>"$WORK/rounds.txt"
-        log "  $(printf '%.0f req/s, p50 %s us, p99 %s us, errors %s, CPU/request: proxy %s us, upstream %s us' \
-            "$(field "$line" rps)" "$(field "$line" p50_us)" "$(field "$line" p99_us)" "$errors" \
-            "$proxy_cpu" "$up_cpu")"
-    done
-done
+measure_phase saturated "$CONNECTIONS" "$THREADS"
+if ((ONE_IN_FLIGHT)); then
+    measure_phase one-in-flight 1 1
+fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 BUSY_AFTER=$(cpu_busy)
 
-median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR]=$1} END {
-    if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2] + v[NR/2+1]) / 2 }'; }
-declare -A M_RPS M_P50 M_P99 M_PCPU M_UCPU
-for path in "${PATHS[@]}"; do
-    M_RPS[$path]=$(median "${RPS[$path]}")
-    M_P50[$path]=$(median "${P50[$path]}")
-    M_P99[$path]=$(median "${P99[$path]}")
-    M_PCPU[$path]=$(median "${PCPU[$path]}")
-    M_UCPU[$path]=$(median "${UCPU[$path]}")
-done
-
-NG_ADDED=$(calc '%.0f' "${M_P50[nginx]} - ${M_P50[direct]}")
-TG_ADDED=$(calc '%.0f' "${M_P50[taskgate]} - ${M_P50[direct]}")
-RPS_RATIO=$(calc '%.3f' "${M_RPS[taskgate]} / ${M_RPS[nginx]}")
-if ((NG_ADDED > 0)); then
-    LAT_RATIO=$(calc '%.3f' "$TG_ADDED / $NG_ADDED")
-else
-    LAT_RATIO="n/a (nginx added no p50 latency)"
-fi
-verdict() { awk "BEGIN { exit !($1) }" && echo "meets" || echo "misses"; }
-RPS_VERDICT=$(verdict "${M_RPS[taskgate]} >= 0.8 * ${M_RPS[nginx]}")
-if ((NG_ADDED > 0)); then
-    LAT_VERDICT=$(verdict "$TG_ADDED <= 1.5 * $NG_ADDED")
-else
-    LAT_VERDICT="n/a"
-fi
-
 # --- report ----------------------------------------------------------------
 
-added() {
-    if [[ $1 == direct ]]; then echo "-"; else calc '%.0f' "${M_P50[$1]} - ${M_P50[direct]}"; fi
-}
 TABLE=$(
-    printf '| path | requests/s | p50 (us) | p99 (us) | added p50 over direct (us) | proxy CPU per request (us) | upstream CPU per request (us) | errors |\n'
-    printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
-    for path in "${PATHS[@]}"; do
-        pcpu=${M_PCPU[$path]}
-        [[ $path == direct ]] && pcpu="-"
-        printf '| %s | %.0f | %.0f | %.0f | %s | %s | %s | %s |\n' "$path" "${M_RPS[$path]}" \
-            "${M_P50[$path]}" "${M_P99[$path]}" "$(added "$path")" "$pcpu" "${M_UCPU[$path]}" "${ERR[$path]}"
-    done
-    printf '\n'
-    printf -- '- throughput ratio taskgate / nginx: **%s** (target >= 0.80: %s)\n' "$RPS_RATIO" "$RPS_VERDICT"
-    printf -- '- added p50 ratio taskgate / nginx: **%s** (%s us vs %s us; target <= 1.50: %s)\n' \
-        "$LAT_RATIO" "$TG_ADDED" "$NG_ADDED" "$LAT_VERDICT"
+    printf '### Saturated: %s connections, %s threads\n\n' "$CONNECTIONS" "$THREADS"
+    phase_table saturated
+    if ((ONE_IN_FLIGHT)); then
+        printf '\n### One request in flight: 1 connection, 1 thread\n\n'
+        phase_table one-in-flight
+    fi
 )
 
 CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
@@ -362,7 +286,7 @@ GIT_DIRTY=""
 if [[ -n $(cd "$ROOT" && git status --porcelain 2>/dev/null || true) ]]; then
     GIT_DIRTY=" (with uncommitted changes in the work tree)"
 fi
-CMD="DURATION=$DURATION CONNECTIONS=$CONNECTIONS THREADS=$THREADS ROUNDS=$ROUNDS WARMUP=$WARMUP PROXY_WORKERS=$PROXY_WORKERS loadtest/run.sh"
+CMD="DURATION=$DURATION CONNECTIONS=$CONNECTIONS THREADS=$THREADS ROUNDS=$ROUNDS WARMUP=$WARMUP ONE_IN_FLIGHT=$ONE_IN_FLIGHT PROXY_WORKERS=$PROXY_WORKERS loadtest/run.sh"
 
 mkdir -p "$OUT"
 # shellcheck disable=SC2016 # the backquotes are Markdown
@@ -379,6 +303,9 @@ mkdir -p "$OUT"
     printf -- '- request: MCP `tools/call` of `echo` (`{"text":"hello"}`), stateless JSON, protocol 2025-11-25, same bytes (incl. the bearer token) on every path\n'
     printf -- '- wrk: %s threads, %s connections (closed loop), %s s per path per round, %s rounds (order rotated), %s s warm-up per path; figures are per-path medians over rounds\n' \
         "$THREADS" "$CONNECTIONS" "$DURATION" "$ROUNDS" "$WARMUP"
+    if ((ONE_IN_FLIGHT)); then
+        printf -- '- then the same rounds with 1 thread and 1 connection: one request in flight, so p50 is per-hop latency without queueing\n'
+    fi
     printf -- '- upstream: `taskgate demo --upstream-only` (hyper, tokio default workers)\n'
     printf -- '- nginx: worker_processes %s, upstream keepalive 64, HTTP/1.1 upstream, proxy_buffering off, access_log off, keepalive_requests 1000000\n' "$PROXY_WORKERS"
     printf -- '- taskgate: `serve` sidecar flags, Ed25519 JWT verified against a JWKS file (verified-token cache warm after the first request), %s serving threads (TOKIO_WORKER_THREADS), log level warn\n' "$PROXY_WORKERS"
