@@ -27,11 +27,13 @@ mod task_phase;
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::ops::Deref;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
+use futures_util::FutureExt;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, ORIGIN};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body::Body;
@@ -46,7 +48,7 @@ use crate::proxy::{HttpClient, UpstreamClient};
 use crate::shutdown::Shutdown;
 use crate::tasks::{Caller, TaskGuard};
 use route::RouteTable;
-use task_phase::Exchange;
+use task_phase::{Exchange, Prepare};
 
 pub use inbound::Inbound;
 
@@ -90,64 +92,97 @@ impl Gateway {
         B: Body<Data = Bytes> + Send + Unpin + 'static,
         B::Error: Into<BoxError>,
     {
-        self.handle_via(&self.client, request).await
+        pipeline(self, &self.client, request).await
     }
 
-    /// As [`Self::handle`], forwarding through `client` (a serving thread's
-    /// own pool, so upstream connections stay on that thread).
-    pub async fn handle_via<B>(
-        &self,
-        client: &UpstreamClient,
-        request: Request<B>,
-    ) -> Response<GatewayBody>
-    where
-        B: Body<Data = Bytes> + Send + Unpin + 'static,
-        B::Error: Into<BoxError>,
-    {
-        let path = request.uri().path();
-        if let Some(doc) = self.routes.metadata_for(path) {
-            return metadata_response(doc.clone(), request.method());
+    fn origin_allowed(&self, origin: Option<&HeaderValue>) -> bool {
+        match origin {
+            None => true,
+            Some(o) => o
+                .to_str()
+                .is_ok_and(|o| self.allowed_origins.iter().any(|a| a == o)),
         }
-        let Some(route) = self.routes.find(path) else {
+    }
+}
+
+/// One request through the phases, forwarding through `client` (a serving
+/// thread's own pool, so upstream connections stay on that thread).
+///
+/// `gateway` and `client` are borrowed or owned (`Arc`, so a service can
+/// return a `'static` future). The request is split before the future is
+/// made, so the future holds its parts once: its size is allocated and
+/// moved on every request.
+fn pipeline<G, C, B>(
+    gateway: G,
+    client: C,
+    request: Request<B>,
+) -> impl Future<Output = Response<GatewayBody>> + Send
+where
+    G: Deref<Target = Gateway> + Send,
+    C: Deref<Target = UpstreamClient> + Send,
+    B: Body<Data = Bytes> + Send + Unpin + 'static,
+    B::Error: Into<BoxError>,
+{
+    let (mut parts, body) = request.into_parts();
+    async move {
+        let path = parts.uri.path();
+        if let Some(doc) = gateway.routes.metadata_for(path) {
+            return metadata_response(doc.clone(), &parts.method);
+        }
+        let Some(route) = gateway.routes.find(path) else {
             return GatewayError::NoRoute.into_response(None);
         };
-        if !self.origin_allowed(request.headers().get(ORIGIN)) {
+        if !gateway.origin_allowed(parts.headers.get(ORIGIN)) {
             return GatewayError::ForbiddenOrigin.into_response(None);
         }
-        let principal = match authn::authenticate(&self.auth, route, request.headers()).await {
+        let principal = match authn::authenticate(&gateway.auth, route, &parts.headers).await {
             Ok(p) => p,
             Err(e) => return e.into_response(None),
         };
-        let (mut parts, body) = request.into_parts();
         let route_name = route.config.name.as_str();
         // Session binding first: a foreign session never gets its body read.
-        let session =
-            match session::to_upstream(&self.handles, route_name, &principal, &mut parts.headers) {
-                Ok(session) => session,
-                Err(e) => return e.into_response(None),
-            };
+        let session = match session::to_upstream(
+            &gateway.handles,
+            route_name,
+            &principal,
+            &mut parts.headers,
+        ) {
+            Ok(session) => session,
+            Err(e) => return e.into_response(None),
+        };
         let caller = Caller::new(route.name.clone(), principal.clone(), session);
         let (forward_body, id, era, follow, creation) = match parts.method {
             Method::POST => {
-                let inbound = match inbound::read_post(&parts.headers, body, &self.limits).await {
-                    Ok(inbound) => inbound,
-                    Err((e, id)) => {
-                        tracing::info!(route = %route.config.name, reason = %e.log_reason(), "request refused");
-                        return e.into_response(id.as_ref());
-                    }
+                // A block, so the validated message's storage ends before
+                // the task rules are awaited.
+                let (step, id, era) = {
+                    let inbound = match inbound::read_post(&parts.headers, body, &gateway.limits)
+                        .await
+                    {
+                        Ok(inbound) => inbound,
+                        Err((e, id)) => {
+                            tracing::info!(route = %route.config.name, reason = %e.log_reason(), "request refused");
+                            return e.into_response(id.as_ref());
+                        }
+                    };
+                    log_accepted(&route.config.name, &principal, &inbound);
+                    let id = inbound.summary.id().cloned();
+                    let era = inbound.era;
+                    let step = task_phase::request(
+                        &gateway.tasks,
+                        &caller,
+                        inbound,
+                        &route.config,
+                        &mut parts.headers,
+                    );
+                    (step, id, era)
                 };
-                log_accepted(&route.config.name, &principal, &inbound);
-                let id = inbound.summary.id().cloned();
-                let era = inbound.era;
-                match task_phase::request(
-                    &self.tasks,
-                    &caller,
-                    inbound,
-                    &route.config,
-                    &mut parts.headers,
-                )
-                .await
-                {
+                let prepared = match step {
+                    Ok(Prepare::Ready(prepared)) => Ok(prepared),
+                    Ok(Prepare::Rules(rules)) => rules.await,
+                    Err(e) => Err(e),
+                };
+                match prepared {
                     Ok(prepared) => (
                         full(prepared.bytes),
                         id,
@@ -164,7 +199,7 @@ impl Gateway {
             _ => return GatewayError::MethodNotAllowed.into_response(None),
         };
         let exchange = Arc::new(Exchange {
-            guard: self.tasks.clone(),
+            guard: gateway.tasks.clone(),
             caller,
             era,
             follow,
@@ -172,23 +207,25 @@ impl Gateway {
             creation: std::sync::Mutex::new(creation),
         });
         let upstream = forward::Upstream {
-            client,
+            client: &client,
             route: &route.config,
-            limits: &self.limits,
-            shutdown: &self.shutdown,
+            limits: &gateway.limits,
+            shutdown: &gateway.shutdown,
             exchange,
         };
-        let result = forward::forward(
+        // Boxed on its own: the request's future stays small enough for
+        // the allocator's per-thread cache, and so does this one.
+        let result = Box::pin(forward::forward(
             upstream,
             parts.method,
             &parts.uri,
             parts.headers,
             forward_body,
-        )
+        ))
         .await;
         let result = result.map(|mut response| {
             session::to_client(
-                &self.handles,
+                &gateway.handles,
                 route_name,
                 &principal,
                 response.headers_mut(),
@@ -196,15 +233,6 @@ impl Gateway {
             response
         });
         result.unwrap_or_else(|e| e.into_response(id.as_ref()))
-    }
-
-    fn origin_allowed(&self, origin: Option<&HeaderValue>) -> bool {
-        match origin {
-            None => true,
-            Some(o) => o
-                .to_str()
-                .is_ok_and(|o| self.allowed_origins.iter().any(|a| a == o)),
-        }
     }
 }
 
@@ -275,6 +303,6 @@ where
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let gateway = self.gateway.clone();
         let client = self.client.clone();
-        Box::pin(async move { Ok(gateway.handle_via(&client, request).await) })
+        Box::pin(pipeline(gateway, client, request).map(Ok))
     }
 }

@@ -7,6 +7,7 @@
 //! they arrive, and dropping the client's response (a disconnect) drops the
 //! upstream body, which closes the upstream stream.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
@@ -16,7 +17,7 @@ use super::task_phase::{self, Exchange, TaskEvents};
 use crate::body::{GatewayBody, ReadError, boxed, full, read_limited, until_cancelled};
 use crate::config::{Limits, RouteConfig};
 use crate::error::GatewayError;
-use crate::proxy::{UpstreamClient, headers};
+use crate::proxy::{UpstreamBody, UpstreamClient, headers};
 use crate::shutdown::Shutdown;
 use crate::sse::RelayBody;
 
@@ -36,15 +37,19 @@ pub(super) struct Upstream<'a> {
 
 /// Sends one request upstream and relays the response.
 ///
+/// The upstream request is built before the returned future is first
+/// polled; the future holds only what relaying needs (it is part of every
+/// proxied request's future).
+///
 /// # Errors
 /// `UpstreamUnavailable` / `UpstreamTimeout` when no response head arrives.
-pub(super) async fn forward(
-    up: Upstream<'_>,
+pub(super) fn forward<'a>(
+    up: Upstream<'a>,
     method: Method,
     client_uri: &Uri,
     mut headers_in: HeaderMap,
     body: GatewayBody,
-) -> Result<Response<GatewayBody>, GatewayError> {
+) -> impl Future<Output = Result<Response<GatewayBody>, GatewayError>> + Send + 'a {
     let Upstream {
         client,
         route,
@@ -53,18 +58,36 @@ pub(super) async fn forward(
         exchange,
     } = up;
     headers::to_upstream(&mut headers_in, route.credential.as_ref());
-    let uri = upstream_uri(&route.upstream, client_uri);
     let mut request = Request::new(body);
     *request.method_mut() = method;
-    *request.uri_mut() = uri;
+    *request.uri_mut() = upstream_uri(&route.upstream, client_uri);
     *request.headers_mut() = headers_in;
-    let response = tokio::time::timeout(limits.upstream_timeout, client.request(request))
-        .await
-        .map_err(|_| GatewayError::UpstreamTimeout)?
-        .map_err(|e| {
-            tracing::warn!(route = %route.name, error = %e, "upstream request failed");
-            GatewayError::UpstreamUnavailable
-        })?;
+    // Boxed on its own: awaiting a future the block owns would copy it.
+    let sent = Box::pin(tokio::time::timeout(
+        limits.upstream_timeout,
+        client.request(request),
+    ));
+    async move {
+        let response = sent
+            .await
+            .map_err(|_| GatewayError::UpstreamTimeout)?
+            .map_err(|e| {
+                tracing::warn!(route = %route.name, error = %e, "upstream request failed");
+                GatewayError::UpstreamUnavailable
+            })?;
+        relay(response, route, limits, shutdown, exchange).await
+    }
+}
+
+/// The client's response from the upstream's: headers cleaned, streams
+/// relayed event by event, JSON answers read whole (bounded) and rewritten.
+async fn relay(
+    response: Response<UpstreamBody>,
+    route: &RouteConfig,
+    limits: &Limits,
+    shutdown: &Shutdown,
+    exchange: Arc<Exchange>,
+) -> Result<Response<GatewayBody>, GatewayError> {
     let (mut parts, incoming) = response.into_parts();
     headers::to_client(&mut parts.headers);
     let body = if is_event_stream(&parts.headers) {

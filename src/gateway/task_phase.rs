@@ -19,6 +19,8 @@
 //! - On a route where tasks are off, every message is mediated
 //!   ([`crate::tasks::mediation`]) and a task-creating answer is not relayed.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -81,18 +83,32 @@ impl Exchange {
     }
 }
 
-/// Runs a validated POST through the task rules; returns the bytes to
-/// forward and what the response side must know.
+/// What [`request`] decided for a validated POST.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "returned once and matched at once; boxing the fast path would allocate per request"
+)]
+pub(super) enum Prepare<'a> {
+    /// The fast path: forward as is.
+    Ready(Prepared),
+    /// The task rules must run first (boxed: the fast path does not carry
+    /// their future).
+    Rules(Pin<Box<dyn Future<Output = Result<Prepared, GatewayError>> + Send + 'a>>),
+}
+
+/// Decides whether a validated POST must go through the task rules; on the
+/// fast path returns the bytes to forward and what the response side must
+/// know at once.
 ///
 /// # Errors
 /// The refusal; the request must not be forwarded.
-pub(super) async fn request(
-    guard: &TaskGuard,
-    caller: &Caller,
+pub(super) fn request<'a>(
+    guard: &'a TaskGuard,
+    caller: &'a Caller,
     inbound: Inbound,
-    route: &RouteConfig,
-    headers: &mut HeaderMap,
-) -> Result<Prepared, GatewayError> {
+    route: &'a RouteConfig,
+    headers: &'a mut HeaderMap,
+) -> Result<Prepare<'a>, GatewayError> {
     let tasks_enabled = route.tasks;
     let summary = &inbound.summary;
     if inbound.era == Era::Current {
@@ -108,27 +124,37 @@ pub(super) async fn request(
         || !tasks_enabled
         || may_need_rewrite(&inbound.bytes);
     let may_create = tasks_enabled && may_create_task(&inbound);
-    let Inbound {
-        bytes,
-        summary,
-        era,
-    } = inbound;
-    let method = match summary.message {
+    if must_check {
+        let rules = run_rules(guard, caller, inbound, route, headers, may_create);
+        return Ok(Prepare::Rules(Box::pin(rules)));
+    }
+    let method = match inbound.summary.message {
         Message::Request { method, .. } | Message::Notification { method } => Some(method),
         Message::Response { .. } => None,
     };
-    if !must_check {
-        let follow = Follow {
-            method,
-            ..Follow::default()
-        };
-        let creation = may_create.then(|| guard.expect_creation(caller));
-        return Ok(Prepared {
-            bytes,
-            follow,
-            creation,
-        });
-    }
+    let follow = Follow {
+        method,
+        ..Follow::default()
+    };
+    let creation = may_create.then(|| guard.expect_creation(caller));
+    Ok(Prepare::Ready(Prepared {
+        bytes: inbound.bytes,
+        follow,
+        creation,
+    }))
+}
+
+/// The slow path of [`request`]: the task rules on the parsed message.
+async fn run_rules(
+    guard: &TaskGuard,
+    caller: &Caller,
+    inbound: Inbound,
+    route: &RouteConfig,
+    headers: &mut HeaderMap,
+    may_create: bool,
+) -> Result<Prepared, GatewayError> {
+    let tasks_enabled = route.tasks;
+    let Inbound { bytes, era, .. } = inbound;
     // The task rules work on the tree: parse the validated bytes again (they
     // passed a depth limit no deeper than the ceiling, so this cannot fail).
     let ceiling = jsonrpc::Limits {
@@ -137,8 +163,8 @@ pub(super) async fn request(
     let mut value = jsonrpc::parse_strict(&bytes, &ceiling)
         .map_err(|e| GatewayError::JsonRpc(jsonrpc::Error::Parse(e)))?;
     let mediated = !tasks_enabled && mediation::strip_request(&mut value, era);
-    // Boxed: the task rules are a large future the fast path should not carry.
-    let mut follow = Box::pin(guard.to_upstream(caller, era, &mut value))
+    let mut follow = guard
+        .to_upstream(caller, era, &mut value)
         .await
         .map_err(|refusal| match refusal {
             Refusal::UnknownTask { method, presented } => GatewayError::UnknownTask {

@@ -14,6 +14,7 @@
 //!   one that was started is never retried;
 //! - connecting is bounded by [`CONNECT_TIMEOUT`] per address tried.
 
+use std::future::Future;
 use std::time::Duration;
 
 use http::header::HOST;
@@ -73,34 +74,51 @@ impl UpstreamClient {
 
     /// Sends `request` (absolute URI) and waits for the response head.
     ///
+    /// The request is prepared before the returned future is first polled,
+    /// and the future keeps it in one place: it is part of every proxied
+    /// request's future, whose size is paid for on each request.
+    ///
     /// # Errors
     /// When no response head arrives (connect, I/O or protocol failure).
-    pub async fn request(
+    pub fn request(
         &self,
         mut request: Request<GatewayBody>,
-    ) -> Result<Response<UpstreamBody>, Error> {
-        if request.uri().scheme() != Some(&Scheme::HTTP) {
-            let response = self.shared.request(request).await?;
-            return Ok(response.map(UpstreamBody::Shared));
+    ) -> impl Future<Output = Result<Response<UpstreamBody>, Error>> + Send + '_ {
+        let pooled = if request.uri().scheme() == Some(&Scheme::HTTP) {
+            self.prepare(&mut request).map(Some)
+        } else {
+            Ok(None)
+        };
+        async move {
+            let Some(authority) = pooled? else {
+                let response = self.shared.request(request).await?;
+                return Ok(response.map(UpstreamBody::Shared));
+            };
+            // Idle connections first; one the upstream closed meanwhile
+            // hands the request back unsent, and the next one is tried.
+            while let Some(mut sender) = self.pool.checkout(&authority) {
+                match sender.try_send_request(request).await {
+                    Ok(response) => return Ok(self.wrap(response, sender, authority)),
+                    Err(mut e) => match e.take_message() {
+                        Some(unsent) => request = unsent,
+                        None => return Err(e.into_error().into()),
+                    },
+                }
+            }
+            // Boxed: connecting is rare and its future is large.
+            let (response, sender) = Box::pin(send_on_new_connection(&authority, request)).await?;
+            Ok(self.wrap(response, sender, authority))
         }
+    }
+
+    /// Origin form and `Host` header for a pooled plain-http upstream;
+    /// returns the upstream's authority.
+    fn prepare(&self, request: &mut Request<GatewayBody>) -> Result<Authority, Error> {
         let authority = request.uri().authority().cloned().ok_or(Error::NoHost)?;
         let host = self.pool.host_header(&authority).ok_or(Error::NoHost)?;
         request.headers_mut().entry(HOST).or_insert(host);
         *request.uri_mut() = origin_form(request.uri());
-        // Idle connections first; one the upstream closed meanwhile hands the
-        // request back unsent, and the next one is tried.
-        while let Some(mut sender) = self.pool.checkout(&authority) {
-            match sender.try_send_request(request).await {
-                Ok(response) => return Ok(self.wrap(response, sender, authority)),
-                Err(mut e) => match e.take_message() {
-                    Some(unsent) => request = unsent,
-                    None => return Err(e.into_error().into()),
-                },
-            }
-        }
-        let mut sender = connect(&authority).await?;
-        let response = sender.send_request(request).await?;
-        Ok(self.wrap(response, sender, authority))
+        Ok(authority)
     }
 
     fn wrap(
@@ -120,6 +138,16 @@ fn origin_form(uri: &Uri) -> Uri {
         Some(pq) if pq.as_str() != "/" => Uri::from(pq.clone()),
         _ => Uri::from_static("/"),
     }
+}
+
+/// Sends `request` on a fresh connection (not yet in the pool).
+async fn send_on_new_connection(
+    authority: &Authority,
+    request: Request<GatewayBody>,
+) -> Result<(Response<Incoming>, Sender), Error> {
+    let mut sender = connect(authority).await?;
+    let response = sender.send_request(request).await?;
+    Ok((response, sender))
 }
 
 /// Opens an HTTP/1.1 connection and starts its task on this thread.
