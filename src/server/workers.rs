@@ -16,6 +16,10 @@
 //! - each thread serves until the shared [`Shutdown`] triggers and drains
 //!   like [`super::serve`]; its result reaches the caller's runtime through a
 //!   task there ([`spawn`] returns it);
+//! - each thread keeps a timer due within a second ([`anchor_timers`]), so
+//!   the timers hyper and the forwarder set per request never make tokio
+//!   wake its own driver (one syscall and one poll saved per request when
+//!   lightly loaded);
 //! - serving lives no longer than the caller's runtime: if that task is
 //!   dropped (the runtime that called [`spawn`] shuts down), the thread stops
 //!   serving at once and drops its connections, as tasks spawned on that
