@@ -16,7 +16,7 @@
 //! - each thread serves until the shared [`Shutdown`] triggers and drains
 //!   like [`super::serve`]; its result reaches the caller's runtime through a
 //!   task there ([`spawn`] returns it);
-//! - each thread keeps a timer due within a second ([`anchor_timers`]), so
+//! - each thread keeps a timer due within a second (`anchor_timers`), so
 //!   the timers hyper and the forwarder set per request never make tokio
 //!   wake its own driver (one syscall and one poll saved per request when
 //!   lightly loaded);
