@@ -17,7 +17,10 @@ const REQUESTED_TTL_MS: u64 = 60_000;
 const POLL_EVERY: Duration = Duration::from_millis(250);
 const POLL_FOR: Duration = Duration::from_secs(15);
 /// How far past the TTL the script waits before trying the handle again.
-const EXPIRY_MARGIN: Duration = Duration::from_millis(750);
+/// Handles hold whole seconds and a granted TTL ends at the next whole
+/// second (never cut short, see `tasks::clock`), so a handle may outlive the
+/// cap by up to a second: waiting less than that fails about one run in four.
+const EXPIRY_MARGIN: Duration = Duration::from_millis(1250);
 
 const GET_REFUSED: &str = "MCP error -32602: Failed to retrieve task: Task not found";
 
@@ -276,7 +279,7 @@ impl Scenario {
         let at = task.created + self.max_ttl + EXPIRY_MARGIN;
         let wait = at.saturating_duration_since(tokio::time::Instant::now());
         self.t.note(&format!(
-            "(waiting {:.1} s, until {:?} after the task started: the tasks.max_ttl cap)",
+            "(waiting {:.1} s, until {:?} after the task started: the tasks.max_ttl cap, which ends on a whole second)",
             wait.as_secs_f64(),
             self.max_ttl + EXPIRY_MARGIN
         ));
