@@ -81,9 +81,11 @@ measure_phase() {
     done
 }
 
-# phase_table PHASE: the Markdown table of one phase and its ratio lines.
+# phase_table PHASE [latency]: the Markdown table of one phase and its ratio
+# lines; with "latency", no throughput ratio (one request in flight makes
+# requests/s a round-trip figure, not a capacity).
 phase_table() {
-    local phase=$1 path pcpu added ng_added tg_added rps_ratio lat_ratio lat_verdict
+    local phase=$1 only=${2:-} path pcpu added ng_added tg_added rps_ratio lat_ratio lat_verdict
     ng_added=$(calc '%.0f' "${M_P50[$phase/nginx]} - ${M_P50[$phase/direct]}")
     tg_added=$(calc '%.0f' "${M_P50[$phase/taskgate]} - ${M_P50[$phase/direct]}")
     rps_ratio=$(calc '%.3f' "${M_RPS[$phase/taskgate]} / ${M_RPS[$phase/nginx]}")
@@ -104,8 +106,10 @@ phase_table() {
             "${M_UCPU[$phase/$path]}" "${M_ERR[$phase/$path]}"
     done
     printf '\n'
-    printf -- '- throughput ratio taskgate / nginx: **%s** (target >= 0.80: %s)\n' "$rps_ratio" \
-        "$(verdict "${M_RPS[$phase/taskgate]} >= 0.8 * ${M_RPS[$phase/nginx]}")"
+    if [[ $only != latency ]]; then
+        printf -- '- throughput ratio taskgate / nginx: **%s** (target >= 0.80: %s)\n' "$rps_ratio" \
+            "$(verdict "${M_RPS[$phase/taskgate]} >= 0.8 * ${M_RPS[$phase/nginx]}")"
+    fi
     printf -- '- added p50 ratio taskgate / nginx: **%s** (%s us vs %s us; target <= 1.50: %s)\n' \
         "$lat_ratio" "$tg_added" "$ng_added" "$lat_verdict"
 }

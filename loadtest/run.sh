@@ -273,7 +273,7 @@ TABLE=$(
     phase_table saturated
     if ((ONE_IN_FLIGHT)); then
         printf '\n### One request in flight: 1 connection, 1 thread\n\n'
-        phase_table one-in-flight
+        phase_table one-in-flight latency
     fi
 )
 
