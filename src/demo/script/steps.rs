@@ -19,7 +19,7 @@ const POLL_FOR: Duration = Duration::from_secs(15);
 /// How far past the TTL the script waits before trying the handle again.
 /// Handles hold whole seconds and a granted TTL ends at the next whole
 /// second (never cut short, see `tasks::clock`), so a handle may outlive the
-/// cap by up to a second: waiting less than that fails about one run in four.
+/// cap by up to a second: waiting less than that fails up to one run in four.
 const EXPIRY_MARGIN: Duration = Duration::from_millis(1250);
 
 const GET_REFUSED: &str = "MCP error -32602: Failed to retrieve task: Task not found";
