@@ -59,6 +59,24 @@ pub fn creates_task(message: &serde_json::Value, era: crate::mcp::Era) -> bool {
     task_object::created_task_id(message, era).is_some()
 }
 
+/// The id map both directions rewrite with: server-side task ids (and
+/// related-task ids) from `tasks`, list cursors from `cursors`; a client's
+/// own task ids are never replaced.
+fn replacement_map<'a>(
+    tasks: &'a std::collections::HashMap<String, String>,
+    cursors: &'a std::collections::HashMap<String, String>,
+) -> impl FnMut(crate::rewrite::Role, &str) -> Result<Option<String>, std::convert::Infallible> + 'a
+{
+    use crate::rewrite::Role;
+    move |role, value| {
+        Ok(match role {
+            Role::ClientTask => None,
+            Role::ListCursor => cursors.get(value).cloned(),
+            Role::ServerTask | Role::RelatedTask => tasks.get(value).cloned(),
+        })
+    }
+}
+
 /// Task-handle enforcement shared by every request. Cheap to share by `Arc`.
 pub struct TaskGuard {
     codec: Arc<HandleCodec>,

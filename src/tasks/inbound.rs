@@ -178,14 +178,7 @@ impl TaskGuard {
             .and_then(Value::as_str)
             .and_then(|h| replacements.get(h).cloned());
         if !replacements.is_empty() || !cursors.is_empty() {
-            let mut map =
-                |role: Role, value: &str| -> Result<Option<String>, std::convert::Infallible> {
-                    Ok(match role {
-                        Role::ClientTask => None,
-                        Role::ListCursor => cursors.get(value).cloned(),
-                        Role::ServerTask | Role::RelatedTask => replacements.get(value).cloned(),
-                    })
-                };
+            let mut map = super::replacement_map(&replacements, &cursors);
             let Ok(count) = rewrite::rewrite(message, era, Direction::ToUpstream, None, &mut map);
             follow.rewritten |= count > 0;
         }

@@ -180,14 +180,7 @@ impl TaskGuard {
             };
             replacements.insert(value, handle);
         }
-        let mut map =
-            |role: Role, value: &str| -> Result<Option<String>, std::convert::Infallible> {
-                Ok(match role {
-                    Role::ClientTask => None,
-                    Role::ListCursor => cursors.get(value).cloned(),
-                    Role::ServerTask | Role::RelatedTask => replacements.get(value).cloned(),
-                })
-            };
+        let mut map = super::replacement_map(&replacements, &cursors);
         let Ok(_) = rewrite::rewrite(message, era, Direction::ToClient, request_method, &mut map);
         if let Some(follow) = follow {
             rewrite_error_text(message, follow);
