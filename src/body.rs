@@ -1,30 +1,92 @@
-//! The one body type every gateway response uses, and bounded collection of
-//! request bodies.
+//! The one body type every gateway response (and upstream request) uses,
+//! and bounded collection of request bodies.
 //!
-//! Invariant: no request body is ever buffered past its configured limit; the
-//! limit is checked against `Content-Length` up front and against the bytes
-//! actually read, so a lying or absent length cannot get past it.
+//! Invariants: no request body is ever buffered past its configured limit;
+//! the limit is checked against `Content-Length` up front and against the
+//! bytes actually read, so a lying or absent length cannot get past it. A
+//! complete body ([`full`], [`empty`]) is held inline, so the common case,
+//! one JSON message each way, allocates nothing for its body; only
+//! streaming bodies are boxed.
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
-use http_body::Body;
-use http_body_util::{BodyExt, Empty, Full, combinators::UnsyncBoxBody};
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::{BodyExt, combinators::UnsyncBoxBody};
 
 /// Boxed error carried by streaming bodies.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// The response body type of the whole gateway.
-pub type GatewayBody = UnsyncBoxBody<Bytes, BoxError>;
+/// The body type of the whole gateway: complete bytes held inline, or any
+/// streaming body boxed.
+pub struct GatewayBody(Kind);
+
+enum Kind {
+    /// Complete bytes not yet yielded; `None` once yielded, or when empty.
+    Full(Option<Bytes>),
+    /// A streaming body (SSE relays, bodies passed through as they come).
+    Streaming(UnsyncBoxBody<Bytes, BoxError>),
+}
+
+impl Body for GatewayBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match &mut self.get_mut().0 {
+            Kind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            Kind::Streaming(body) => Pin::new(body).poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.0 {
+            Kind::Full(bytes) => bytes.is_none(),
+            Kind::Streaming(body) => body.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.0 {
+            Kind::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
+            Kind::Streaming(body) => body.size_hint(),
+        }
+    }
+}
+
+impl Default for GatewayBody {
+    fn default() -> Self {
+        empty()
+    }
+}
+
+impl fmt::Debug for GatewayBody {
+    // Never the bytes: bodies carry handles and upstream data.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Kind::Full(bytes) => f
+                .debug_struct("GatewayBody::Full")
+                .field("len", &bytes.as_ref().map_or(0, Bytes::len))
+                .finish(),
+            Kind::Streaming(_) => f.write_str("GatewayBody::Streaming"),
+        }
+    }
+}
 
 /// A complete body from bytes.
 pub fn full(bytes: impl Into<Bytes>) -> GatewayBody {
-    Full::new(bytes.into())
-        .map_err(|never| match never {})
-        .boxed_unsync()
+    let bytes = bytes.into();
+    GatewayBody(Kind::Full((!bytes.is_empty()).then_some(bytes)))
 }
 
 /// An empty body.
 pub fn empty() -> GatewayBody {
-    Empty::new().map_err(|never| match never {}).boxed_unsync()
+    GatewayBody(Kind::Full(None))
 }
 
 /// Boxes any body whose error converts into [`BoxError`].
@@ -33,7 +95,7 @@ where
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    body.map_err(Into::into).boxed_unsync()
+    GatewayBody(Kind::Streaming(body.map_err(Into::into).boxed_unsync()))
 }
 
 /// Why a body could not be collected.
@@ -109,13 +171,47 @@ pub fn until_cancelled(
             () = token.cancelled() => None,
         }
     });
-    http_body_util::StreamBody::new(frames).boxed_unsync()
+    boxed(http_body_util::StreamBody::new(frames))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http_body_util::StreamBody;
+    use http_body_util::{Full, StreamBody};
+
+    #[tokio::test]
+    async fn full_bodies_are_one_exact_frame_and_empty_ones_end_at_once() {
+        let mut body = full(Bytes::from_static(b"{\"a\":1}"));
+        assert!(!body.is_end_stream());
+        assert_eq!(body.size_hint().exact(), Some(7));
+        let frame = body.frame().await.unwrap().unwrap();
+        assert_eq!(frame.into_data().unwrap(), Bytes::from_static(b"{\"a\":1}"));
+        assert!(body.is_end_stream());
+        assert!(body.frame().await.is_none());
+        for mut body in [empty(), full(Bytes::new()), GatewayBody::default()] {
+            assert!(body.is_end_stream());
+            assert_eq!(body.size_hint().exact(), Some(0));
+            assert!(body.frame().await.is_none());
+        }
+        // Never the content in Debug output.
+        let shown = format!("{:?}", full(Bytes::from_static(b"secret-handle")));
+        assert!(!shown.contains("secret"), "{shown}");
+    }
+
+    #[tokio::test]
+    async fn streaming_bodies_pass_frames_and_hints_through() {
+        let chunks = futures_util::stream::iter(
+            [b"ab".as_slice(), b"cd".as_slice()]
+                .into_iter()
+                .map(|c| Ok::<_, std::io::Error>(http_body::Frame::data(Bytes::from_static(c)))),
+        );
+        let body = boxed(StreamBody::new(chunks));
+        assert_eq!(body.size_hint().exact(), None);
+        let all = body.collect().await.unwrap().to_bytes();
+        assert_eq!(all, Bytes::from_static(b"abcd"));
+        let fixed = boxed(Full::new(Bytes::from_static(b"xyz")));
+        assert_eq!(fixed.size_hint().exact(), Some(3));
+    }
 
     #[tokio::test]
     async fn collects_under_limit_and_refuses_over_limit() {

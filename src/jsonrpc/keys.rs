@@ -4,33 +4,41 @@
 //! number (a list while small, then a hash set with the standard library's
 //! randomly keyed hasher, so chosen keys cannot force collisions); keys are
 //! borrowed from the input unless they contain escapes, and compared after
-//! unescaping, as the tree builder compares them.
+//! unescaping, as the tree builder compares them. An object of up to
+//! [`KeySet::INLINE`] keys, the common case, allocates nothing.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, Visitor};
+use smallvec::SmallVec;
 
-/// Keys seen in one object: a list while small, then a hash set.
+/// Keys seen in one object: a list while small (on the stack up to
+/// [`Self::INLINE`] keys), then a hash set, made only when needed.
 #[derive(Default)]
 pub(super) struct KeySet<'de> {
-    small: Vec<Cow<'de, str>>,
-    large: HashSet<Cow<'de, str>>,
+    small: SmallVec<[Cow<'de, str>; KeySet::INLINE]>,
+    large: Option<HashSet<Cow<'de, str>>>,
 }
 
 impl<'de> KeySet<'de> {
+    /// Keys held without allocating: more than an MCP message's objects
+    /// usually have (`jsonrpc`, `id`, `method`, `params`; `name`,
+    /// `arguments`, `_meta`, `task`).
+    pub(super) const INLINE: usize = 8;
+    /// Keys compared one by one before the hash set takes over.
     const SMALL: usize = 16;
 
     /// Adds `key`; gives it back if it was already there.
     pub(super) fn insert(&mut self, key: Cow<'de, str>) -> Result<(), Cow<'de, str>> {
-        if self.small.contains(&key) || self.large.contains(&key) {
+        if self.small.contains(&key) || self.large.as_ref().is_some_and(|l| l.contains(&key)) {
             return Err(key);
         }
         if self.small.len() < Self::SMALL {
             self.small.push(key);
         } else {
-            self.large.insert(key);
+            self.large.get_or_insert_with(HashSet::new).insert(key);
         }
         Ok(())
     }

@@ -115,13 +115,16 @@ fn many_keys_switch_to_the_hash_set() {
         keys.join(",")
     );
     agree(ok.as_bytes(), 64).unwrap();
-    let dup = format!("{},\"k3\":0}}", &ok[..ok.len() - 1]);
-    let err = Summary::skim(dup.as_bytes(), &Limits::default()).unwrap_err();
-    assert_eq!(
-        err,
-        Error::Parse(ParseError::DuplicateKey { key: "k3".into() })
-    );
-    agree(dup.as_bytes(), 64).unwrap();
+    // A repeat of a key from the inline part, the spilled list and the set.
+    for key in ["k3", "k10", "k30"] {
+        let dup = format!("{},\"{key}\":0}}", &ok[..ok.len() - 1]);
+        let err = Summary::skim(dup.as_bytes(), &Limits::default()).unwrap_err();
+        assert_eq!(
+            err,
+            Error::Parse(ParseError::DuplicateKey { key: key.into() })
+        );
+        agree(dup.as_bytes(), 64).unwrap();
+    }
 }
 
 /// Object keys: the ones the skim reads (so duplicates of them and of
