@@ -25,8 +25,19 @@ const HOP_BY_HOP: [HeaderName; 8] = [
     header::UPGRADE,
 ];
 
-/// Client credentials that must never be forwarded upstream.
-const CLIENT_CREDENTIALS: [HeaderName; 2] = [header::AUTHORIZATION, header::COOKIE];
+/// Request headers never forwarded: the client's credentials (the
+/// route's own is added instead), and what hyper sets from the upstream
+/// URL and the body it is given.
+const NOT_FORWARDED: [HeaderName; 4] = [
+    header::AUTHORIZATION,
+    header::COOKIE,
+    header::HOST,
+    header::CONTENT_LENGTH,
+];
+
+/// Response headers never relayed: the upstream's own auth challenges
+/// describe its credential, not ours, and its cookies are its own.
+const NOT_RELAYED: [HeaderName; 2] = [header::WWW_AUTHENTICATE, header::SET_COOKIE];
 
 /// `Proxy-Connection` is non-standard but still sent by some clients.
 const PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
@@ -56,15 +67,29 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     headers.remove(PROXY_CONNECTION);
 }
 
+/// Removes every header of `names` (at most 32) with all its values. One
+/// pass over the map's names finds those present; only they are looked up
+/// again to be removed (each lookup hashes the name, and most messages carry
+/// few of these).
+fn remove_all(headers: &mut HeaderMap, names: &[HeaderName]) {
+    debug_assert!(names.len() <= 32);
+    let mut present = 0u32;
+    for key in headers.keys() {
+        if let Some(i) = names.iter().position(|name| name == key) {
+            present |= 1 << i;
+        }
+    }
+    for (i, name) in names.iter().enumerate() {
+        if present & (1 << i) != 0 {
+            headers.remove(name);
+        }
+    }
+}
+
 /// Turns the client's request headers into the upstream's.
 pub fn to_upstream(headers: &mut HeaderMap, credential: Option<&Credential>) {
     strip_hop_by_hop(headers);
-    for name in CLIENT_CREDENTIALS {
-        headers.remove(name);
-    }
-    headers.remove(header::HOST);
-    // Re-framed by hyper from the body we send.
-    headers.remove(header::CONTENT_LENGTH);
+    remove_all(headers, &NOT_FORWARDED);
     if let Some((c, value)) =
         credential.and_then(|c| c.value.to_header_value().ok().map(|v| (c, v)))
     {
@@ -75,9 +100,7 @@ pub fn to_upstream(headers: &mut HeaderMap, credential: Option<&Credential>) {
 /// Turns the upstream's response headers into the client's.
 pub fn to_client(headers: &mut HeaderMap) {
     strip_hop_by_hop(headers);
-    // The upstream's own auth challenges describe its credential, not ours.
-    headers.remove(header::WWW_AUTHENTICATE);
-    headers.remove(header::SET_COOKIE);
+    remove_all(headers, &NOT_RELAYED);
 }
 
 #[cfg(test)]
@@ -126,6 +149,31 @@ mod tests {
             assert!(h.get(name).is_none(), "{name}");
             assert_eq!(h.len(), 1);
         }
+    }
+
+    #[test]
+    fn every_value_of_a_removed_header_goes_and_nothing_else() {
+        let mut h = HeaderMap::new();
+        h.append(header::COOKIE, HeaderValue::from_static("a=1"));
+        h.append(header::COOKIE, HeaderValue::from_static("b=2"));
+        h.insert(header::HOST, HeaderValue::from_static("gateway"));
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from_static("3"));
+        h.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        to_upstream(&mut h, None);
+        assert_eq!(h.len(), 1);
+        assert_eq!(h.get(header::ACCEPT).unwrap(), "application/json");
+
+        let mut r = HeaderMap::new();
+        r.append(header::SET_COOKIE, HeaderValue::from_static("s=1"));
+        r.append(header::SET_COOKIE, HeaderValue::from_static("t=2"));
+        r.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"up\""),
+        );
+        r.insert("mcp-session-id", HeaderValue::from_static("abc"));
+        to_client(&mut r);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r.get("mcp-session-id").unwrap(), "abc");
     }
 
     #[test]
