@@ -36,13 +36,17 @@ verdict() { awk "BEGIN { exit !($1) }" && echo "meets" || echo "misses"; }
 
 # Per-path medians of each phase, keyed "PHASE/PATH".
 declare -A M_RPS M_P50 M_P99 M_PCPU M_UCPU M_ERR
+# Per-round ratios taskgate / nginx of each phase (space-separated lists),
+# keyed "PHASE": the three paths of a round run back to back, so drift
+# between rounds cancels out of these.
+declare -A R_LAT R_RPS
 
 # measure_phase PHASE CONNECTIONS THREADS: ROUNDS rounds over all paths, the
 # order rotated each round so drift (thermal, other load) hits all alike.
 measure_phase() {
     local phase=$1 connections=$2 threads=$3 r i path line requests errors
     local proxy_before proxy_after up_before up_after proxy_cpu up_cpu
-    local -A rps p50 p99 pcpu ucpu err
+    local -A rps p50 p99 pcpu ucpu err round_rps round_p50
     for ((r = 0; r < ROUNDS; r++)); do
         for ((i = 0; i < ${#PATHS[@]}; i++)); do
             path=${PATHS[$(((i + r) % ${#PATHS[@]}))]}
@@ -58,6 +62,7 @@ measure_phase() {
             up_cpu=$(calc '%.1f' "($up_after - $up_before) * 1000000 / $CLK_TCK / $requests")
             line+=" proxy_cpu_us_per_req=$proxy_cpu upstream_cpu_us_per_req=$up_cpu"
             rps[$path]+="$(field "$line" rps) "
+            round_rps[$path]=$(field "$line" rps) round_p50[$path]=$(field "$line" p50_us)
             p50[$path]+="$(field "$line" p50_us) "
             p99[$path]+="$(field "$line" p99_us) "
             pcpu[$path]+="$proxy_cpu "
@@ -70,6 +75,10 @@ measure_phase() {
                 "$(field "$line" rps)" "$(field "$line" p50_us)" "$(field "$line" p99_us)" "$errors" \
                 "$proxy_cpu" "$up_cpu")"
         done
+        R_RPS[$phase]+="$(calc '%.3f' "${round_rps[taskgate]} / ${round_rps[nginx]}") "
+        if awk "BEGIN { exit !(${round_p50[nginx]} > ${round_p50[direct]}) }"; then
+            R_LAT[$phase]+="$(calc '%.3f' "(${round_p50[taskgate]} - ${round_p50[direct]}) / (${round_p50[nginx]} - ${round_p50[direct]})") "
+        fi
     done
     for path in "${PATHS[@]}"; do
         M_RPS[$phase/$path]=$(median "${rps[$path]}")
@@ -112,4 +121,20 @@ phase_table() {
     fi
     printf -- '- added p50 ratio taskgate / nginx: **%s** (%s us vs %s us; target <= 1.50: %s)\n' \
         "$lat_ratio" "$tg_added" "$ng_added" "$lat_verdict"
+    printf -- '- the same ratios round by round (the paths of one round run back to back): added p50 %s' \
+        "$(spread "${R_LAT[$phase]:-}")"
+    if [[ $only != latency ]]; then
+        printf '; throughput %s' "$(spread "${R_RPS[$phase]}")"
+    fi
+    printf '\n'
+}
+
+# spread "X Y Z ..." -> "median M (min A, max B; n rounds)", or "n/a"
+spread() {
+    local values=$1 n
+    n=$(wc -w <<<"$values")
+    ((n > 0)) || { echo "n/a"; return; }
+    printf 'median %s (min %s, max %s; %s rounds)' "$(calc '%.3f' "$(median "$values")")" \
+        "$(tr ' ' '\n' <<<"$values" | grep . | sort -g | head -n 1)" \
+        "$(tr ' ' '\n' <<<"$values" | grep . | sort -g | tail -n 1)" "$n"
 }

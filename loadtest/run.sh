@@ -2,7 +2,7 @@
 # End-to-end overhead of taskgate, measured against nginx as a plain reverse
 # proxy and against the upstream directly, in one run. See loadtest/README.md.
 #
-#   loadtest/run.sh                       # 3 rounds x 3 paths x 10 s, twice:
+#   loadtest/run.sh                       # 5 rounds x 3 paths x 10 s, twice:
 #                                         # saturated, then one request in flight
 #   DURATION=5 ROUNDS=1 loadtest/run.sh   # quick look
 #
@@ -10,7 +10,7 @@
 #   DURATION=10        seconds of wrk per path per round
 #   CONNECTIONS=32     wrk connections (closed loop: one request in flight each)
 #   THREADS=2          wrk threads
-#   ROUNDS=3           rounds; each round runs all three paths, order rotated
+#   ROUNDS=5           rounds; each round runs all three paths, order rotated
 #   WARMUP=3           seconds of wrk per path before the first round
 #   ONE_IN_FLIGHT=1    after the saturated phase, the same rounds with one
 #                      connection (per-hop latency, no queueing); 0 skips it
@@ -34,7 +34,7 @@ WORK="$OUT/work"
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 WARMUP=${WARMUP:-3}
 ONE_IN_FLIGHT=${ONE_IN_FLIGHT:-1}
 PROXY_WORKERS=${PROXY_WORKERS:-$(nproc)}
