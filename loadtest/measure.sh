@@ -1,10 +1,11 @@
 # shellcheck shell=bash
-# Measurement phases for loadtest/run.sh (sourced, not run): wrk against the
-# three paths in rotated rounds, CPU per request from /proc, per-path medians,
-# and the table with the two ratios against the targets.
+# Measurement phases for loadtest/run.sh (sourced, not run): wrk (closed
+# loop) or oha (open loop at a fixed rate) against the three paths in
+# rotated rounds, CPU per request from /proc, per-path medians, and the
+# table with the two ratios against the targets.
 #
 # Needs from run.sh: PATHS, URL, PROXY_PIDS, UP_PID, ROUNDS, DURATION, HERE,
-# WORK, CLK_TCK, and the log/die helpers.
+# WORK, CLK_TCK, BODY, OHA, and the log/die helpers.
 
 cpu_ticks() { # cpu_ticks PID... -> summed utime + stime in clock ticks
     local pid total=0
@@ -21,6 +22,35 @@ run_wrk() { # run_wrk PATH SECONDS CONNECTIONS THREADS -> prints the RESULT line
         die "wrk against $path failed: $out"
     printf '%s\n' "$out" >>"$WORK/wrk-$path.log"
     grep '^RESULT ' <<<"$out" | tail -n 1 || die "no RESULT line from wrk against $path"
+}
+
+# run_oha PATH SECONDS CONNECTIONS RATE -> the same RESULT line as wrk's
+# post.lua prints, from oha's JSON: RATE requests/s on a fixed schedule
+# whatever the answers' pace (open loop), latency measured from each
+# request's scheduled start (--latency-correction), so a slow path cannot
+# slow the load down and hide its queueing.
+run_oha() {
+    local path=$1 seconds=$2 connections=$3 rate=$4 out
+    out="$WORK/oha-$path.json"
+    timeout $((seconds + 60)) "$OHA" --no-tui --output-format json -z "${seconds}s" \
+        -c "$connections" -q "$rate" --latency-correction -m POST \
+        -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+        -H 'MCP-Protocol-Version: 2025-11-25' -H "Authorization: Bearer $TASKGATE_TOKEN" \
+        -d "$BODY" "${URL[$path]}" >"$out" 2>>"$WORK/oha-$path.log" ||
+        die "oha against $path failed: $(tail -n 3 "$WORK/oha-$path.log")"
+    jq -r '
+        (.statusCodeDistribution // {}) as $codes
+        # Requests still in flight when the duration ends are cut, not failed.
+        | (.errorDistribution // {} | del(."aborted due to deadline")) as $errors
+        | ([$codes[]] | add // 0) as $answered | ([$errors[]] | add // 0) as $failed
+        | ([$codes | to_entries[] | select(.key | startswith("2") | not) | .value] | add // 0) as $non2xx
+        | .latencyPercentiles as $p
+        | "RESULT requests=\($answered) duration_us=\(.summary.total * 1e6 | floor)"
+          + " rps=\(.summary.requestsPerSec) p50_us=\(($p.p50 // 0) * 1e6 | round)"
+          + " p90_us=\(($p.p90 // 0) * 1e6 | round) p99_us=\(($p.p99 // 0) * 1e6 | round)"
+          + " max_us=\((.summary.slowest // 0) * 1e6 | round) mean_us=\((.summary.average // 0) * 1e6)"
+          + " non2xx=\($non2xx) connect=0 read=\($failed) write=0 timeout=0"' "$out" ||
+        die "unreadable oha output for $path: $(head -c 300 "$out")"
 }
 
 field() { # field LINE NAME
@@ -41,19 +71,24 @@ declare -A M_RPS M_P50 M_P99 M_PCPU M_UCPU M_ERR
 # between rounds cancels out of these.
 declare -A R_LAT R_RPS
 
-# measure_phase PHASE CONNECTIONS THREADS: ROUNDS rounds over all paths, the
-# order rotated each round so drift (thermal, other load) hits all alike.
+# measure_phase PHASE CONNECTIONS THREADS [RATE]: ROUNDS rounds over all
+# paths, the order rotated each round so drift (thermal, other load) hits
+# all alike; wrk with THREADS threads, or oha at RATE requests/s when given.
 measure_phase() {
-    local phase=$1 connections=$2 threads=$3 r i path line requests errors
+    local phase=$1 connections=$2 threads=$3 rate=${4:-} r i path line requests errors
     local proxy_before proxy_after up_before up_after proxy_cpu up_cpu
     local -A rps p50 p99 pcpu ucpu err round_rps round_p50
     for ((r = 0; r < ROUNDS; r++)); do
         for ((i = 0; i < ${#PATHS[@]}; i++)); do
             path=${PATHS[$(((i + r) % ${#PATHS[@]}))]}
-            log "$phase round $((r + 1))/$ROUNDS: $path (${DURATION}s, $connections connections, $threads threads)"
+            log "$phase round $((r + 1))/$ROUNDS: $path (${DURATION}s, $connections connections, ${rate:+$rate req/s}${rate:-$threads threads})"
             # shellcheck disable=SC2086 # word splitting of the pid lists is intended
             proxy_before=$(cpu_ticks ${PROXY_PIDS[$path]}) up_before=$(cpu_ticks "$UP_PID")
-            line=$(run_wrk "$path" "$DURATION" "$connections" "$threads")
+            if [[ -n $rate ]]; then
+                line=$(run_oha "$path" "$DURATION" "$connections" "$rate")
+            else
+                line=$(run_wrk "$path" "$DURATION" "$connections" "$threads")
+            fi
             # shellcheck disable=SC2086
             proxy_after=$(cpu_ticks ${PROXY_PIDS[$path]}) up_after=$(cpu_ticks "$UP_PID")
             requests=$(field "$line" requests)

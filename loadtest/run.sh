@@ -2,8 +2,9 @@
 # End-to-end overhead of taskgate, measured against nginx as a plain reverse
 # proxy and against the upstream directly, in one run. See loadtest/README.md.
 #
-#   loadtest/run.sh                       # 5 rounds x 3 paths x 10 s, twice:
-#                                         # saturated, then one request in flight
+#   loadtest/run.sh                       # 5 rounds x 3 paths x 10 s, three
+#                                         # times: saturated, a fixed rate,
+#                                         # then one request in flight
 #   DURATION=5 ROUNDS=1 loadtest/run.sh   # quick look
 #
 # Settings (environment):
@@ -12,14 +13,18 @@
 #   THREADS=2          wrk threads
 #   ROUNDS=5           rounds; each round runs all three paths, order rotated
 #   WARMUP=3           seconds of wrk per path before the first round
-#   ONE_IN_FLIGHT=1    after the saturated phase, the same rounds with one
+#   FIXED_RATE=auto    after the saturated phase, the same rounds open loop
+#                      at one rate for all three paths (oha -q, latency
+#                      corrected); auto: 40 % of the slowest path's
+#                      saturated throughput; N: N req/s; 0 skips it
+#   ONE_IN_FLIGHT=1    after those, the same rounds with one
 #                      connection (per-hop latency, no queueing); 0 skips it
 #   PROXY_WORKERS=N    nginx worker_processes AND taskgate's serving threads
 #                      (TOKIO_WORKER_THREADS; default: nproc, i.e. nginx
 #                      "auto" and taskgate's own default); the same number
 #                      for both proxies
 #   SKIP_BUILD=1       use target/release/taskgate as it is
-#   SKIP_INSTALL=1     do not apt-get install nginx/wrk when missing
+#   SKIP_INSTALL=1     do not install nginx/wrk (apt) or oha (cargo) when missing
 #
 # Writes loadtest/out/results.md; process logs go to loadtest/out/work/.
 # Only 127.0.0.1 is used. Every process started here is stopped on exit.
@@ -37,6 +42,8 @@ THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-5}
 WARMUP=${WARMUP:-3}
 ONE_IN_FLIGHT=${ONE_IN_FLIGHT:-1}
+FIXED_RATE=${FIXED_RATE:-auto}
+OHA_VERSION=1.15.0
 PROXY_WORKERS=${PROXY_WORKERS:-$(nproc)}
 BIN="$ROOT/target/release/taskgate"
 PATHS=(direct nginx taskgate)
@@ -47,6 +54,8 @@ die() { log "ERROR: $*"; exit 1; }
 for v in DURATION CONNECTIONS THREADS ROUNDS WARMUP ONE_IN_FLIGHT PROXY_WORKERS; do
     [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number (got '${!v}')"
 done
+[[ $FIXED_RATE == auto || $FIXED_RATE =~ ^[0-9]+$ ]] ||
+    die "FIXED_RATE must be auto or a whole number (got '$FIXED_RATE')"
 ((ROUNDS >= 1 && DURATION >= 1 && CONNECTIONS >= THREADS && PROXY_WORKERS >= 1)) ||
     die "need ROUNDS>=1, DURATION>=1, CONNECTIONS>=THREADS, PROXY_WORKERS>=1"
 
@@ -105,9 +114,24 @@ if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
         DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq nginx wrk >&2
     fi
 fi
-for tool in curl nginx wrk awk timeout pgrep; do
+for tool in curl nginx wrk awk timeout pgrep jq; do
     command -v "$tool" >/dev/null || die "$tool is needed"
 done
+
+# oha, pinned, for the fixed-rate phase: from PATH, or built once into
+# loadtest/out/tools (cargo; native TLS, so no cmake is needed).
+OHA=$(command -v oha || echo "$OUT/tools/bin/oha")
+if [[ $FIXED_RATE != 0 && ! -x $OHA ]]; then
+    [[ ${SKIP_INSTALL:-} == 1 ]] && die "oha is needed for the fixed-rate phase (or FIXED_RATE=0)"
+    if ! pkg-config --exists openssl 2>/dev/null; then
+        ((EUID == 0)) || die "oha needs libssl-dev and pkg-config to build: apt-get install -y libssl-dev pkg-config"
+        DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq libssl-dev pkg-config >&2
+    fi
+    log "building oha $OHA_VERSION into $OUT/tools (bounded to 20 min)"
+    CARGO_TARGET_DIR="$OUT/tools/target" timeout 1200 cargo install oha --version "$OHA_VERSION" \
+        --locked --no-default-features --features native-tls --root "$OUT/tools" >&2 ||
+        die "cargo install oha failed"
+fi
 
 if [[ ${SKIP_BUILD:-} != 1 ]]; then
     log "cargo build --release (bounded to 40 min)"
@@ -260,6 +284,20 @@ if ((WARMUP > 0)); then
 fi
 
 measure_phase saturated "$CONNECTIONS" "$THREADS"
+RATE=$FIXED_RATE
+if [[ $RATE == auto ]]; then
+    # 40 % of the slowest path's capacity, in whole thousands: every path
+    # keeps up, and the box is busy enough for queueing to show.
+    RATE=$(for path in "${PATHS[@]}"; do echo "${M_RPS[saturated/$path]}"; done |
+        sort -g | head -n 1 | awk '{ r = int($1 * 0.4 / 1000) * 1000; print (r < 1000 ? 1000 : r) }')
+fi
+if ((RATE > 0)); then
+    measure_phase fixed-rate "$CONNECTIONS" "$THREADS" "$RATE"
+    for path in "${PATHS[@]}"; do
+        awk "BEGIN { exit !(${M_RPS[fixed-rate/$path]} < 0.95 * $RATE) }" &&
+            log "WARNING: $path did not keep up with $RATE req/s (${M_RPS[fixed-rate/$path]}): its latencies include a growing backlog"
+    done
+fi
 if ((ONE_IN_FLIGHT)); then
     measure_phase one-in-flight 1 1
 fi
@@ -271,6 +309,10 @@ BUSY_AFTER=$(cpu_busy)
 TABLE=$(
     printf '### Saturated: %s connections, %s threads\n\n' "$CONNECTIONS" "$THREADS"
     phase_table saturated
+    if ((RATE > 0)); then
+        printf '\n### Fixed rate: %s requests/s, open loop, %s connections\n\n' "$RATE" "$CONNECTIONS"
+        phase_table fixed-rate latency
+    fi
     if ((ONE_IN_FLIGHT)); then
         printf '\n### One request in flight: 1 connection, 1 thread\n\n'
         phase_table one-in-flight latency
@@ -286,7 +328,7 @@ GIT_DIRTY=""
 if [[ -n $(cd "$ROOT" && git status --porcelain 2>/dev/null || true) ]]; then
     GIT_DIRTY=" (with uncommitted changes in the work tree)"
 fi
-CMD="DURATION=$DURATION CONNECTIONS=$CONNECTIONS THREADS=$THREADS ROUNDS=$ROUNDS WARMUP=$WARMUP ONE_IN_FLIGHT=$ONE_IN_FLIGHT PROXY_WORKERS=$PROXY_WORKERS loadtest/run.sh"
+CMD="DURATION=$DURATION CONNECTIONS=$CONNECTIONS THREADS=$THREADS ROUNDS=$ROUNDS WARMUP=$WARMUP FIXED_RATE=$FIXED_RATE ONE_IN_FLIGHT=$ONE_IN_FLIGHT PROXY_WORKERS=$PROXY_WORKERS loadtest/run.sh"
 
 mkdir -p "$OUT"
 # shellcheck disable=SC2016 # the backquotes are Markdown
@@ -303,6 +345,11 @@ mkdir -p "$OUT"
     printf -- '- request: MCP `tools/call` of `echo` (`{"text":"hello"}`), stateless JSON, protocol 2025-11-25, same bytes (incl. the bearer token) on every path\n'
     printf -- '- wrk: %s threads, %s connections (closed loop), %s s per path per round, %s rounds (order rotated), %s s warm-up per path; figures are per-path medians over rounds\n' \
         "$THREADS" "$CONNECTIONS" "$DURATION" "$ROUNDS" "$WARMUP"
+    if ((RATE > 0)); then
+        printf -- '- then the same rounds with %s (%s connections) open loop at %s requests/s on every path (%s), latency counted from each request'"'"'s scheduled start (`--latency-correction`): the same offered load for all three\n' \
+            "$("$OHA" --version 2>/dev/null | head -n 1)" "$CONNECTIONS" "$RATE" \
+            "$([[ $FIXED_RATE == auto ]] && echo "40 % of the slowest path's saturated throughput" || echo "FIXED_RATE")"
+    fi
     if ((ONE_IN_FLIGHT)); then
         printf -- '- then the same rounds with 1 thread and 1 connection: one request in flight, so p50 is per-hop latency without queueing\n'
     fi
