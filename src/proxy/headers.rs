@@ -67,29 +67,12 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     headers.remove(PROXY_CONNECTION);
 }
 
-/// Removes every header of `names` (at most 32) with all its values. One
-/// pass over the map's names finds those present; only they are looked up
-/// again to be removed (each lookup hashes the name, and most messages carry
-/// few of these).
-fn remove_all(headers: &mut HeaderMap, names: &[HeaderName]) {
-    debug_assert!(names.len() <= 32);
-    let mut present = 0u32;
-    for key in headers.keys() {
-        if let Some(i) = names.iter().position(|name| name == key) {
-            present |= 1 << i;
-        }
-    }
-    for (i, name) in names.iter().enumerate() {
-        if present & (1 << i) != 0 {
-            headers.remove(name);
-        }
-    }
-}
-
 /// Turns the client's request headers into the upstream's.
 pub fn to_upstream(headers: &mut HeaderMap, credential: Option<&Credential>) {
     strip_hop_by_hop(headers);
-    remove_all(headers, &NOT_FORWARDED);
+    for name in NOT_FORWARDED {
+        headers.remove(name);
+    }
     if let Some((c, value)) =
         credential.and_then(|c| c.value.to_header_value().ok().map(|v| (c, v)))
     {
@@ -100,7 +83,9 @@ pub fn to_upstream(headers: &mut HeaderMap, credential: Option<&Credential>) {
 /// Turns the upstream's response headers into the client's.
 pub fn to_client(headers: &mut HeaderMap) {
     strip_hop_by_hop(headers);
-    remove_all(headers, &NOT_RELAYED);
+    for name in NOT_RELAYED {
+        headers.remove(name);
+    }
 }
 
 #[cfg(test)]
