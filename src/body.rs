@@ -179,6 +179,15 @@ mod tests {
     use super::*;
     use http_body_util::{Full, StreamBody};
 
+    /// A streamed body of two frames, "ab" and "cd", with no length.
+    fn ab_cd() -> impl Body<Data = Bytes, Error = std::io::Error> + Send + Unpin + 'static {
+        StreamBody::new(futures_util::stream::iter(
+            [b"ab".as_slice(), b"cd".as_slice()]
+                .into_iter()
+                .map(|c| Ok(http_body::Frame::data(Bytes::from_static(c)))),
+        ))
+    }
+
     #[tokio::test]
     async fn full_bodies_are_one_exact_frame_and_empty_ones_end_at_once() {
         let mut body = full(Bytes::from_static(b"{\"a\":1}"));
@@ -200,12 +209,7 @@ mod tests {
 
     #[tokio::test]
     async fn streaming_bodies_pass_frames_and_hints_through() {
-        let chunks = futures_util::stream::iter(
-            [b"ab".as_slice(), b"cd".as_slice()]
-                .into_iter()
-                .map(|c| Ok::<_, std::io::Error>(http_body::Frame::data(Bytes::from_static(c)))),
-        );
-        let body = boxed(StreamBody::new(chunks));
+        let body = boxed(ab_cd());
         assert_eq!(body.size_hint().exact(), None);
         let all = body.collect().await.unwrap().to_bytes();
         assert_eq!(all, Bytes::from_static(b"abcd"));
@@ -223,12 +227,7 @@ mod tests {
 
     #[tokio::test]
     async fn counts_streamed_chunks_without_length() {
-        let chunks = futures_util::stream::iter(
-            [b"ab".as_slice(), b"cd".as_slice()]
-                .into_iter()
-                .map(|c| Ok::<_, std::io::Error>(http_body::Frame::data(Bytes::from_static(c)))),
-        );
-        let res = read_limited(StreamBody::new(chunks), 3).await;
+        let res = read_limited(ab_cd(), 3).await;
         assert!(matches!(res, Err(ReadError::TooLarge { .. })));
     }
 }
