@@ -35,8 +35,6 @@ pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 /// Longest TLS handshake.
 pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Serves `service` on `listener` until `shutdown` triggers, then drains
-/// connections for at most `grace`. Returns whether the drain completed.
 /// What the listeners serve: a cloneable tower service answering hyper
 /// requests with gateway bodies, shareable across connections and threads.
 pub trait HttpService:
@@ -65,6 +63,8 @@ impl<S> HttpService for S where
 {
 }
 
+/// Serves `service` on `listener` until `shutdown` triggers, then drains
+/// connections for at most `grace`. Returns whether the drain completed.
 /// Every connection holds one of `permits` while it is served.
 pub async fn serve<S>(
     listener: TcpListener,
