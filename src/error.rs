@@ -86,10 +86,12 @@ pub enum GatewayError {
     /// tasks extension on this request: `400` + `-32021`, as a server must.
     #[error("missing required client capability")]
     MissingTasksCapability,
-    /// A method this protocol era does not have (legacy-only `tasks/result`
-    /// and `tasks/list` on the current era): `404` + `-32601`.
-    #[error("method not found")]
-    MethodNotFound,
+    /// A task method the declared era does not have (see
+    /// [`crate::mcp::Era::lacks_task_method`]), answered `-32601` as a server
+    /// of that era does: current `404`, legacy `200` (a JSON-RPC error in a
+    /// normal response).
+    #[error("method not found in the {} era", .0.as_str())]
+    MethodNotFound(crate::mcp::Era),
     /// A task handle (or list cursor) that does not resolve for the caller,
     /// whatever the reason: answered exactly like an unknown task.
     #[error("unknown task")]
@@ -133,7 +135,7 @@ impl GatewayError {
             | GatewayError::ResponseNotAllowed
             | GatewayError::UnknownSession
             | GatewayError::UnknownTask { .. }
-            | GatewayError::MethodNotFound
+            | GatewayError::MethodNotFound(_)
             | GatewayError::MissingTasksCapability => ErrorSource::Client,
             GatewayError::UpstreamUnavailable
             | GatewayError::UpstreamTimeout
@@ -231,8 +233,11 @@ impl GatewayError {
                 Some(code::MISSING_REQUIRED_CLIENT_CAPABILITY),
                 "Missing required client capability: io.modelcontextprotocol/tasks",
             ),
-            GatewayError::MethodNotFound => (
-                StatusCode::NOT_FOUND,
+            GatewayError::MethodNotFound(era) => (
+                match era {
+                    crate::mcp::Era::Current => StatusCode::NOT_FOUND,
+                    crate::mcp::Era::Legacy => StatusCode::OK,
+                },
                 Some(code::METHOD_NOT_FOUND),
                 "Method not found",
             ),

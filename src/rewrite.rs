@@ -16,6 +16,16 @@
 //! ([`Selector`]), which JSON path ([`Seg`]), what kind of value sits there
 //! ([`Role`]), and optionally a guard (`when`, e.g. `resultType == "task"`).
 //!
+//! # Both generations on every message
+//! The declared version decides the era, but it does not decide what a
+//! server reads: a dual-generation server dispatches by method name, so a
+//! request that declares one generation can carry the other's task
+//! messages. The walker therefore applies [`governed`]`(era)`: every row of
+//! both tables, the declared era's rows first (where two rows name the same
+//! path for the same message, the declared era's role wins). Every
+//! task-bearing location of either generation is found on every message, in
+//! both directions, whatever version was declared.
+//!
 //! # Invariants
 //! - Only strings at a matching location are touched; any other JSON value
 //!   there is left alone, `Each` over a non-array matches nothing, and no
@@ -64,9 +74,11 @@ mod locations;
 mod precheck;
 mod walk;
 
-pub use locations::{CURRENT, LEGACY};
+pub use locations::{CURRENT, GOVERNED_CURRENT, GOVERNED_LEGACY, LEGACY};
 pub use precheck::may_need_rewrite;
 pub use walk::{find, rewrite};
+#[cfg(test)]
+use walk::{find_in, rewrite_in};
 
 use crate::mcp::Era;
 
@@ -158,7 +170,7 @@ pub struct Location {
 /// to replace the value, `Ok(None)` to keep it, `Err(e)` to abort the walk.
 pub type Mapping<'a, E> = dyn FnMut(Role, &str) -> Result<Option<String>, E> + 'a;
 
-/// The location table of an era.
+/// The location table of an era: the locations that era's messages use.
 pub fn locations(era: Era) -> &'static [Location] {
     match era {
         Era::Legacy => LEGACY,
@@ -166,8 +178,19 @@ pub fn locations(era: Era) -> &'static [Location] {
     }
 }
 
+/// The locations governed on a message of a request that declared `era`:
+/// both tables, `era`'s first (see the module docs).
+pub fn governed(era: Era) -> &'static [Location] {
+    match era {
+        Era::Legacy => &GOVERNED_LEGACY,
+        Era::Current => &GOVERNED_CURRENT,
+    }
+}
+
 #[cfg(test)]
 mod current_tests;
+#[cfg(test)]
+mod governed_tests;
 #[cfg(test)]
 mod legacy_tests;
 #[cfg(test)]

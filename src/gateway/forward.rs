@@ -5,7 +5,10 @@
 //! legacy `404` for an expired session must stay a `404` so clients
 //! re-initialize); `text/event-stream` answers are relayed event by event as
 //! they arrive, and dropping the client's response (a disconnect) drops the
-//! upstream body, which closes the upstream stream.
+//! upstream body, which closes the upstream stream; an answer of any other
+//! media type to a request that names or creates a task is read (bounded)
+//! and never carries an upstream id the client has no handle for
+//! ([`task_phase::opaque_body`]).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -114,6 +117,16 @@ async fn relay(
             })?;
         let bytes = task_phase::response_body(&exchange, bytes)
             .await
+            .ok_or(GatewayError::UpstreamAnswerUnusable)?;
+        parts.headers.remove(CONTENT_LENGTH);
+        full(bytes)
+    } else if task_phase::names_or_creates_task(&exchange) {
+        // Not a message the task rules can read: bounded, and relayed only
+        // when it cannot carry an upstream id the client has no handle for.
+        let bytes = read_limited(incoming, limits.max_sse_event_bytes)
+            .await
+            .map_err(|_| GatewayError::UpstreamAnswerUnusable)?;
+        let bytes = task_phase::opaque_body(&exchange, bytes)
             .ok_or(GatewayError::UpstreamAnswerUnusable)?;
         parts.headers.remove(CONTENT_LENGTH);
         full(bytes)

@@ -12,10 +12,16 @@
 //! - A request is re-serialized only when it actually changed.
 //! - An upstream message the pre-check flags but that is not JSON is not
 //!   relayed (it may hold an upstream id the gateway cannot place).
+//! - Both generations are governed whatever version a request declares
+//!   (a dual-generation server dispatches by method name): a task method the
+//!   declared era does not have is answered `-32601` as a server of that era
+//!   answers it (current: `tasks/result`, `tasks/list`, with `404`; legacy:
+//!   `tasks/update`, `subscriptions/listen`); the other generation's
+//!   task-creation opt-in is removed before forwarding; every other
+//!   location of either generation goes through the task rules
+//!   ([`crate::rewrite::governed`]), in requests and in every answer.
 //! - Current era: `Mcp-Name` is replaced by the resolved upstream id (the
-//!   body agreement was already checked against the handle); the legacy-only
-//!   `tasks/result` and `tasks/list` are answered `404`/`-32601`, as a
-//!   current-era server must.
+//!   body agreement was already checked against the handle).
 //! - On a route where tasks are off, every message is mediated
 //!   ([`crate::tasks::mediation`]) and a task-creating answer is not relayed.
 
@@ -30,7 +36,7 @@ use serde_json::Value;
 use super::inbound::Inbound;
 use crate::config::RouteConfig;
 use crate::error::GatewayError;
-use crate::jsonrpc::{self, Message, Summary};
+use crate::jsonrpc::{self, Field, Message, Summary};
 use crate::mcp::headers::encode_sentinel;
 use crate::mcp::method::{
     SUBSCRIPTIONS_LISTEN, TASKS_CANCEL, TASKS_GET, TASKS_LIST, TASKS_RESULT, TASKS_UPDATE,
@@ -111,16 +117,17 @@ pub(super) fn request<'a>(
 ) -> Result<Prepare<'a>, GatewayError> {
     let tasks_enabled = route.tasks;
     let summary = &inbound.summary;
-    if inbound.era == Era::Current {
-        if matches!(summary.method(), Some(TASKS_RESULT | TASKS_LIST)) {
-            return Err(GatewayError::MethodNotFound);
-        }
-        if needs_tasks_capability(summary) && !summary.declares_tasks {
-            return Err(GatewayError::MissingTasksCapability);
-        }
+    if let Some(method) = summary.method()
+        && inbound.era.lacks_task_method(method)
+    {
+        return Err(GatewayError::MethodNotFound(inbound.era));
+    }
+    if inbound.era == Era::Current && needs_tasks_capability(summary) && !summary.declares_tasks {
+        return Err(GatewayError::MissingTasksCapability);
     }
     let must_check = summary.method().is_some_and(is_task_operation)
         || is_task_augmented(&inbound)
+        || carries_foreign_opt_in(&inbound)
         || !tasks_enabled
         || may_need_rewrite(&inbound.bytes);
     let may_create = tasks_enabled && may_create_task(&inbound);
@@ -128,14 +135,15 @@ pub(super) fn request<'a>(
         let rules = run_rules(guard, caller, inbound, route, headers, may_create);
         return Ok(Prepare::Rules(Box::pin(rules)));
     }
+    let tool = match &inbound.summary.name {
+        Some(Field::Str(name)) if summary.method() == Some(TOOLS_CALL) => Some(name.clone()),
+        _ => None,
+    };
     let method = match inbound.summary.message {
         Message::Request { method, .. } | Message::Notification { method } => Some(method),
         Message::Response { .. } => None,
     };
-    let follow = Follow {
-        method,
-        ..Follow::default()
-    };
+    let follow = Follow::new(method, tool);
     let creation = may_create.then(|| guard.expect_creation(caller));
     Ok(Prepare::Ready(Prepared {
         bytes: inbound.bytes,
@@ -162,7 +170,8 @@ async fn run_rules(
     };
     let mut value = jsonrpc::parse_strict(&bytes, &ceiling)
         .map_err(|e| GatewayError::JsonRpc(jsonrpc::Error::Parse(e)))?;
-    let mediated = !tasks_enabled && mediation::strip_request(&mut value, era);
+    let mediated = mediation::strip_foreign_opt_in(&mut value, era)
+        | (!tasks_enabled && mediation::strip_request(&mut value, era));
     let mut follow = guard
         .to_upstream(caller, era, &mut value)
         .await
@@ -241,6 +250,49 @@ async fn rewrite_text(exchange: &Exchange, bytes: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
+/// Whether the exchange names or creates a task: a follow-up that resolved
+/// handles, a task operation, or a request that may create a task.
+pub(super) fn names_or_creates_task(exchange: &Exchange) -> bool {
+    exchange
+        .follow
+        .as_ref()
+        .is_some_and(|f| !f.resolved.is_empty())
+        || exchange.request_method().is_some_and(is_task_operation)
+        || exchange.creation.lock().map_or(true, |c| c.is_some())
+}
+
+/// An upstream body that is neither JSON nor SSE (`text/plain`, `text/html`,
+/// …), answering a request that names or creates a task: such a body is not
+/// a message the task rules can read, so it reaches the client only if it
+/// cannot carry an upstream id the client has no handle for. `None`: send a
+/// JSON-RPC error instead.
+///
+/// - empty: relayed as is;
+/// - answering a follow-up whose only upstream ids are the ones it resolved
+///   (the request named them): relayed with each replaced by the handle the
+///   client used, as in an error message (M8);
+/// - anything else (a possibly task-creating call, `tasks/list`, whose ids
+///   the gateway cannot know): not relayed.
+pub(super) fn opaque_body(exchange: &Exchange, bytes: Bytes) -> Option<Bytes> {
+    if bytes.is_empty() {
+        return Some(bytes);
+    }
+    let creating = exchange.creation.lock().map_or(true, |c| c.is_some());
+    let follow = exchange.follow.as_ref()?;
+    let lists = exchange.request_method() == Some(TASKS_LIST);
+    if creating || lists || follow.resolved.is_empty() {
+        tracing::warn!(route = %exchange.caller.route, "upstream answer to a task request is neither JSON nor SSE: withheld");
+        return None;
+    }
+    let mut text = String::from_utf8(bytes.to_vec()).ok()?;
+    for (upstream, handle) in &follow.resolved {
+        if !upstream.is_empty() && text.contains(upstream.as_str()) {
+            text = text.replace(upstream.as_str(), handle);
+        }
+    }
+    Some(Bytes::from(text))
+}
+
 /// The SSE hook: each flagged event goes through the task rules.
 pub(super) struct TaskEvents(pub(super) Arc<Exchange>);
 
@@ -286,6 +338,16 @@ fn may_create_task(inbound: &Inbound) -> bool {
         Era::Current => {
             inbound.summary.method() == Some(TOOLS_CALL) && inbound.summary.declares_tasks
         }
+    }
+}
+
+/// Whether the request carries the other generation's task-creation opt-in,
+/// which [`mediation::strip_foreign_opt_in`] removes: `params.task` on a
+/// current-era request, the tasks extension in a legacy request's `_meta`.
+fn carries_foreign_opt_in(inbound: &Inbound) -> bool {
+    match inbound.era {
+        Era::Current => inbound.summary.has_task,
+        Era::Legacy => inbound.summary.declares_tasks,
     }
 }
 

@@ -5,6 +5,7 @@
 //! `MCP-Protocol-Version` header and `params._meta`; legacy requests carry it
 //! in the header after `initialize` (or not at all for 2025-03-26 clients).
 
+use super::method::{SUBSCRIPTIONS_LISTEN, TASKS_LIST, TASKS_RESULT, TASKS_UPDATE};
 use super::version;
 
 /// Which generation of MCP a request speaks.
@@ -29,6 +30,21 @@ impl Era {
             Some(Era::Current)
         } else {
             Some(Era::Legacy)
+        }
+    }
+
+    /// Whether `method` is a task method of the *other* generation that this
+    /// one does not have: a server of this era answers it `-32601`.
+    ///
+    /// - legacy (2025-11-25) has no `tasks/update` (input is answered by
+    ///   responses to the server's requests) and no `subscriptions/listen`;
+    /// - current (2026-07-28) removed `tasks/result` and `tasks/list`.
+    ///
+    /// `tasks/get` and `tasks/cancel` exist in both, at the same location.
+    pub fn lacks_task_method(self, method: &str) -> bool {
+        match self {
+            Era::Legacy => matches!(method, TASKS_UPDATE | SUBSCRIPTIONS_LISTEN),
+            Era::Current => matches!(method, TASKS_RESULT | TASKS_LIST),
         }
     }
 
@@ -61,6 +77,19 @@ mod tests {
         assert_eq!(Era::of_version("2025-11-25"), Some(Era::Legacy));
         assert_eq!(Era::of_version("2026-07-28"), Some(Era::Current));
         assert_eq!(Era::of_version("2027-01-01"), Some(Era::Current));
+    }
+
+    #[test]
+    fn each_era_lacks_only_the_other_generations_own_task_methods() {
+        for m in ["tasks/update", "subscriptions/listen"] {
+            assert!(Era::Legacy.lacks_task_method(m) && !Era::Current.lacks_task_method(m));
+        }
+        for m in ["tasks/result", "tasks/list"] {
+            assert!(Era::Current.lacks_task_method(m) && !Era::Legacy.lacks_task_method(m));
+        }
+        for m in ["tasks/get", "tasks/cancel", "tools/call", "Tasks/Update"] {
+            assert!(!Era::Legacy.lacks_task_method(m) && !Era::Current.lacks_task_method(m));
+        }
     }
 
     #[test]

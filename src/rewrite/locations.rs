@@ -150,3 +150,30 @@ pub static CURRENT: &[Location] = &[
     at("M11", ToUpstream, Any, PARAMS_RELATED, ServerTask),
     at("M11", ToUpstream, Any, RESULT_RELATED, ServerTask),
 ];
+
+/// Rows in both tables together.
+const BOTH: usize = LEGACY.len() + CURRENT.len();
+
+/// What the gateway governs on a request that declares the legacy era: every
+/// row of both generations, the legacy rows first (so where two rows name
+/// the same path for the same message, the declared era's role wins).
+pub static GOVERNED_LEGACY: [Location; BOTH] = union(LEGACY, CURRENT);
+/// As [`GOVERNED_LEGACY`], for a request that declares the current era.
+pub static GOVERNED_CURRENT: [Location; BOTH] = union(CURRENT, LEGACY);
+
+/// `first` followed by `second`, as one array of `N` rows.
+const fn union<const N: usize>(first: &[Location], second: &[Location]) -> [Location; N] {
+    assert!(first.len() + second.len() == N);
+    let mut rows = [first[0]; N];
+    let mut i = 0;
+    while i < first.len() {
+        rows[i] = first[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < second.len() {
+        rows[i + j] = second[j];
+        j += 1;
+    }
+    rows
+}

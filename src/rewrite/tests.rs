@@ -6,7 +6,9 @@ use std::convert::Infallible;
 use serde_json::{Value, json};
 
 use super::Direction::{ToClient, ToUpstream};
-use super::{CURRENT, LEGACY, Location, Role, Seg, Selector, find, locations, rewrite};
+use super::{
+    CURRENT, LEGACY, Location, Role, Seg, Selector, find_in, locations, rewrite, rewrite_in,
+};
 use crate::mcp::Era::{self, Current, Legacy};
 
 /// A short tag per role, so expected messages show what each value was.
@@ -19,18 +21,29 @@ pub(super) fn tag(role: Role) -> &'static str {
     }
 }
 
-/// Rewrites a copy of `message`, prefixing every value with its role tag.
-/// Also checks that [`find`] reports exactly what the mapping was shown.
+/// Rewrites a copy of `message` with `era`'s own table (the rows of §8.1
+/// for that era), prefixing every value with its role tag. Also checks that
+/// [`find`] reports exactly what the mapping was shown.
 pub(super) fn tagged(
     message: &Value,
     era: Era,
     direction: super::Direction,
     method: Option<&str>,
 ) -> (Value, usize) {
-    let found = find(message, era, direction, method);
+    tagged_in(locations(era), message, direction, method)
+}
+
+/// As [`tagged`], with the rows of `table`.
+pub(super) fn tagged_in(
+    table: &[Location],
+    message: &Value,
+    direction: super::Direction,
+    method: Option<&str>,
+) -> (Value, usize) {
+    let found = find_in(table, message, direction, method);
     let mut seen = Vec::new();
     let mut out = message.clone();
-    let count = rewrite(&mut out, era, direction, method, &mut |role, value| {
+    let count = rewrite_in(table, &mut out, direction, method, &mut |role, value| {
         seen.push((role, value.to_owned()));
         Ok::<_, Infallible>(Some(format!("{}:{value}", tag(role))))
     })
@@ -40,7 +53,8 @@ pub(super) fn tagged(
     (out, count)
 }
 
-/// Asserts the message has no location for this era, direction and method.
+/// Asserts the message has no location of `era`'s own table for this
+/// direction and method.
 pub(super) fn assert_untouched(
     message: &Value,
     era: Era,

@@ -8,15 +8,16 @@
 
 use serde_json::Value;
 
-use super::{Direction, Location, Mapping, Role, Seg, Selector, locations};
+use super::{Direction, Location, Mapping, Role, Seg, Selector, governed};
 use crate::mcp::Era;
 
 /// Rows per table the selection mask can hold.
 const MAX_ROWS: usize = u64::BITS as usize;
-const _: () = assert!(super::LEGACY.len() <= MAX_ROWS && super::CURRENT.len() <= MAX_ROWS);
+const _: () =
+    assert!(super::GOVERNED_LEGACY.len() <= MAX_ROWS && super::GOVERNED_CURRENT.len() <= MAX_ROWS);
 
-/// Applies `map` to every string at a location of `era` matching this
-/// message and direction.
+/// Applies `map` to every string at a location [`governed`] for `era`
+/// (both tables, `era`'s first) matching this message and direction.
 ///
 /// `request_method` is the method of the request a response answers, when
 /// known; [`Selector::ResponseTo`] rows match only with it.
@@ -33,7 +34,17 @@ pub fn rewrite<E>(
     request_method: Option<&str>,
     map: &mut Mapping<'_, E>,
 ) -> Result<usize, E> {
-    let table = locations(era);
+    rewrite_in(governed(era), message, direction, request_method, map)
+}
+
+/// [`rewrite`] over the rows of `table`.
+pub(super) fn rewrite_in<E>(
+    table: &[Location],
+    message: &mut Value,
+    direction: Direction,
+    request_method: Option<&str>,
+    map: &mut Mapping<'_, E>,
+) -> Result<usize, E> {
     let mask = select(message, table, direction, request_method);
     let mut replaced = 0;
     for (index, location) in selected(table, mask) {
@@ -53,7 +64,16 @@ pub fn find(
     direction: Direction,
     request_method: Option<&str>,
 ) -> Vec<(Role, String)> {
-    let table = locations(era);
+    find_in(governed(era), message, direction, request_method)
+}
+
+/// [`find`] over the rows of `table`.
+pub(super) fn find_in(
+    table: &[Location],
+    message: &Value,
+    direction: Direction,
+    request_method: Option<&str>,
+) -> Vec<(Role, String)> {
     let mask = select(message, table, direction, request_method);
     let mut found = Vec::new();
     for (index, location) in selected(table, mask) {

@@ -44,6 +44,17 @@ pub struct Follow {
 }
 
 impl Follow {
+    /// What a request with `method` running `tool` (a `tools/call`'s
+    /// `params.name`) starts with; the task rules add what they resolve.
+    /// The one constructor, so every path records the tool a task runs.
+    pub fn new(method: Option<String>, tool: Option<String>) -> Follow {
+        Follow {
+            method,
+            tool,
+            ..Follow::default()
+        }
+    }
+
     /// The handle the client used for upstream task `upstream`.
     pub(super) fn handle_for(&self, upstream: &str) -> Option<&str> {
         self.resolved
@@ -84,14 +95,11 @@ impl TaskGuard {
             .get("method")
             .and_then(Value::as_str)
             .map(str::to_owned);
-        let mut follow = Follow {
-            tool: (method.as_deref() == Some(TOOLS_CALL))
-                .then(|| message.pointer("/params/name").and_then(Value::as_str))
-                .flatten()
-                .map(str::to_owned),
-            method,
-            ..Follow::default()
-        };
+        let tool = (method.as_deref() == Some(TOOLS_CALL))
+            .then(|| message.pointer("/params/name").and_then(Value::as_str))
+            .flatten()
+            .map(str::to_owned);
+        let mut follow = Follow::new(method, tool);
         let method = follow.method.clone().unwrap_or_default();
         let refuse = |presented: String| Refusal::UnknownTask {
             method: method.clone(),

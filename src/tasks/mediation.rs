@@ -54,6 +54,29 @@ pub fn strip_request(message: &mut Value, era: Era) -> bool {
     changed
 }
 
+/// Removes the *other* generation's task-creation opt-in from a request
+/// that declared `era`, so a dual-generation server cannot be made to create
+/// a task the declared era's rules do not govern (and that would escape the
+/// live-task caps): `params.task` under the current era (which removed it:
+/// a server must ignore it), the tasks extension from a legacy request's
+/// `_meta` client capabilities (meaningless on 2025-11-25, §1.9). A
+/// conforming server ignores both, so it sees no difference. Returns whether
+/// the message changed.
+pub fn strip_foreign_opt_in(message: &mut Value, era: Era) -> bool {
+    let Some(params) = message.get_mut("params").and_then(Value::as_object_mut) else {
+        return false;
+    };
+    match era {
+        Era::Current => params.remove("task").is_some(),
+        Era::Legacy => params
+            .get_mut("_meta")
+            .and_then(|m| m.get_mut(CLIENT_CAPABILITIES))
+            .and_then(|c| c.get_mut("extensions"))
+            .and_then(Value::as_object_mut)
+            .is_some_and(|e| e.remove(TASKS_EXTENSION).is_some()),
+    }
+}
+
 /// Removes task capabilities from the server's answer to `request_method`.
 /// Returns whether it changed.
 pub fn strip_response(message: &mut Value, request_method: Option<&str>) -> bool {

@@ -111,8 +111,7 @@ impl TaskGuard {
         if era == Era::Legacy && request_method == Some(TASKS_LIST) {
             self.filter_list(caller, message, now).await?;
         }
-        self.filter_acknowledgement(caller, era, message, now)
-            .await?;
+        self.filter_acknowledgement(caller, message, now).await?;
         for task in task_object::task_objects_mut(message, era, request_method) {
             task_object::cap_ttl(task, task_object::ttl_key(era), self.max_ttl_ms());
             if task_object::is_terminal(task)
@@ -245,18 +244,17 @@ impl TaskGuard {
         Ok(())
     }
 
-    /// Filters the task ids a current-era listen acknowledgement echoes (M5)
-    /// to the caller's own tasks.
+    /// Filters the task ids a listen acknowledgement echoes (M5) to the
+    /// caller's own tasks, in either era (a dual-generation server may send
+    /// one on any stream).
     async fn filter_acknowledgement(
         &self,
         caller: &Caller,
-        era: Era,
         message: &mut Value,
         now: u64,
     ) -> Result<(), Unresolved> {
-        if era != Era::Current
-            || message.get("method").and_then(Value::as_str)
-                != Some("notifications/subscriptions/acknowledged")
+        if message.get("method").and_then(Value::as_str)
+            != Some("notifications/subscriptions/acknowledged")
         {
             return Ok(());
         }

@@ -7,9 +7,11 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod attack_cross_era;
 mod attack_current;
 mod attack_current_headers;
 mod attack_current_listen;
+mod attack_edges_tasks;
 mod attack_legacy;
 mod attack_legacy_list;
 mod authn;

@@ -12,6 +12,7 @@ pub mod attack;
 pub mod attack_current;
 pub mod client;
 pub mod current_upstream;
+pub mod dual_upstream;
 pub mod gateway;
 pub mod issuer;
 pub mod tasks_upstream;
