@@ -194,7 +194,11 @@ where
                 }
             }
             Method::GET | Method::DELETE => {
-                (empty(), None, era_of_stream(&parts.headers), None, None)
+                let era = era_of_stream(&parts.headers);
+                if era == Era::Legacy {
+                    crate::mcp::headers::drop_current_mirrors(&mut parts.headers);
+                }
+                (empty(), None, era, None, None)
             }
             _ => return GatewayError::MethodNotAllowed.into_response(None),
         };

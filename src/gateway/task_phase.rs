@@ -19,7 +19,8 @@
 //!   `tasks/update`, `subscriptions/listen`); the other generation's
 //!   task-creation opt-in is removed before forwarding; every other
 //!   location of either generation goes through the task rules
-//!   ([`crate::rewrite::governed`]), in requests and in every answer.
+//!   ([`crate::rewrite::governed`]), in requests and in every answer; the
+//!   current generation's mirrored headers are removed from legacy requests.
 //! - Current era: `Mcp-Name` is replaced by the resolved upstream id (the
 //!   body agreement was already checked against the handle).
 //! - On a route where tasks are off, every message is mediated
@@ -37,7 +38,7 @@ use super::inbound::Inbound;
 use crate::config::RouteConfig;
 use crate::error::GatewayError;
 use crate::jsonrpc::{self, Field, Message, Summary};
-use crate::mcp::headers::encode_sentinel;
+use crate::mcp::headers::{drop_current_mirrors, encode_sentinel};
 use crate::mcp::method::{
     SUBSCRIPTIONS_LISTEN, TASKS_CANCEL, TASKS_GET, TASKS_LIST, TASKS_RESULT, TASKS_UPDATE,
     TOOLS_CALL,
@@ -117,6 +118,9 @@ pub(super) fn request<'a>(
 ) -> Result<Prepare<'a>, GatewayError> {
     let tasks_enabled = route.tasks;
     let summary = &inbound.summary;
+    if inbound.era == Era::Legacy {
+        drop_current_mirrors(headers);
+    }
     if let Some(method) = summary.method()
         && inbound.era.lacks_task_method(method)
     {

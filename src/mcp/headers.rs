@@ -88,6 +88,17 @@ pub fn check_current_fields<'a>(
     }
 }
 
+/// Removes the current generation's mirrored headers (`Mcp-Method`,
+/// `Mcp-Name`) from a legacy-era request: they mean nothing there and the
+/// gateway does not check them against the body, yet a dual-generation
+/// server or a load balancer behind the gateway may route by them (`Mcp-Name`
+/// carries a task id on task operations). A conforming legacy server ignores
+/// them, so it sees no difference.
+pub fn drop_current_mirrors(headers: &mut HeaderMap) {
+    headers.remove(header::METHOD);
+    headers.remove(header::NAME);
+}
+
 /// Which `params` field `Mcp-Name` mirrors for a method.
 pub fn name_param(m: &str) -> Option<&'static str> {
     match m {

@@ -372,3 +372,32 @@ async fn no_upstream_id_of_either_shape_reaches_a_stranger() {
     }
     scene.assert_alice_unharmed().await;
 }
+
+#[tokio::test]
+async fn legacy_requests_do_not_carry_current_routing_headers() {
+    let scene = Scene::start().await;
+    let (handle, _) = &scene.legacy;
+    let raw_of_current = &scene.current.1;
+    let get = rpc("hdr", "tasks/get", json!({"taskId": handle}));
+    let before = scene.up().count();
+    let a = Call::post_json(
+        &scene.alice_legacy.url,
+        Some(&scene.alice_legacy.token),
+        &get,
+    )
+    .header("mcp-session-id", &scene.alice_legacy.session)
+    .header("mcp-protocol-version", VERSION)
+    .header("mcp-method", "tasks/update")
+    .header("mcp-name", raw_of_current)
+    .send()
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let seen = &scene.up().seen()[before..];
+    assert_eq!(seen.len(), 1);
+    for name in ["mcp-method", "mcp-name"] {
+        assert!(
+            seen[0].headers.get(name).is_none(),
+            "{name} reached the upstream"
+        );
+    }
+}
