@@ -147,7 +147,8 @@ pub(super) fn request<'a>(
         Message::Request { method, .. } | Message::Notification { method } => Some(method),
         Message::Response { .. } => None,
     };
-    let follow = Follow::new(method, tool);
+    let mut follow = Follow::new(method, tool);
+    follow.creating = may_create;
     let creation = may_create.then(|| guard.expect_creation(caller));
     Ok(Prepare::Ready(Prepared {
         bytes: inbound.bytes,
@@ -199,6 +200,7 @@ async fn run_rules(
     } else {
         bytes
     };
+    follow.creating = may_create;
     let creation = may_create.then(|| guard.expect_creation(caller));
     Ok(Prepared {
         bytes,

@@ -41,6 +41,9 @@ pub struct Follow {
     pub task_id: Option<String>,
     /// Whether the message was changed (and must be re-serialized).
     pub rewritten: bool,
+    /// Whether the exchange holds a [`super::CreationTicket`]: messages on
+    /// its own stream then never wait for its own creation.
+    pub creating: bool,
 }
 
 impl Follow {

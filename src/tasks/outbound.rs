@@ -303,7 +303,8 @@ impl TaskGuard {
             return Ok(handle.to_string());
         }
         let key = caller.key(upstream);
-        let record = self.record_or_wait(caller, &key).await?;
+        let own = usize::from(follow.is_some_and(|f| f.creating));
+        let record = self.record_or_wait(caller, &key, own).await?;
         let Some(record) = record.filter(|r| r.owner == caller.owner()) else {
             return Err(Unresolved::NotOwned);
         };

@@ -93,10 +93,17 @@ impl TaskGuard {
 
     /// The record of `key`, waiting for a creation in flight in the
     /// caller's session if there is one and the record is not there yet.
+    ///
+    /// `own` is how many of those creations the asking exchange holds itself
+    /// (0 or 1): they are not waited for. A message on the stream of a
+    /// creating request is handled before that request's own result, which
+    /// comes later on the same stream, so waiting for it could only time out
+    /// (stalling the stream for [`CREATION_WAIT`] per unknown id).
     pub(super) async fn record_or_wait(
         &self,
         caller: &Caller,
         key: &TaskKey,
+        own: usize,
     ) -> Result<Option<TaskRecord>, store::Error> {
         let session = (caller.route.clone(), caller.session.clone(), caller.owner());
         let pending = self.creations.map.get(&session).map(|p| p.clone());
@@ -111,7 +118,7 @@ impl TaskGuard {
             if let Some(record) = self.store.task(key, self.clock.now_secs()).await? {
                 return Ok(Some(record));
             }
-            if pending.inflight.load(Ordering::Acquire) == 0 {
+            if pending.inflight.load(Ordering::Acquire) <= own {
                 return Ok(None);
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
@@ -211,5 +218,31 @@ mod tests {
             Verdict::Drop
         );
         assert_eq!(started.elapsed(), std::time::Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_creating_requests_own_stream_waits_only_for_other_creations() {
+        let g = guard();
+        let alice = person("alice", "t1", "s1");
+        let mut own = crate::tasks::Follow::new(Some("tools/call".into()), Some("slow".into()));
+        own.creating = true;
+        let _ticket = g.expect_creation(&alice);
+        let started = tokio::time::Instant::now();
+        let verdict = g
+            .to_client(&alice, Legacy, Some(&own), &mut status("task-9"))
+            .await;
+        assert_eq!(verdict, Verdict::Drop);
+        assert_eq!(
+            started.elapsed(),
+            std::time::Duration::ZERO,
+            "its own creation comes later on the same stream: no wait"
+        );
+        // Another request of alice's creating at the same time is waited for.
+        let _other = g.expect_creation(&alice);
+        let verdict = g
+            .to_client(&alice, Legacy, Some(&own), &mut status("task-9"))
+            .await;
+        assert_eq!(verdict, Verdict::Drop);
+        assert_eq!(started.elapsed(), super::CREATION_WAIT);
     }
 }
