@@ -31,6 +31,9 @@ pub struct Route {
     pub challenge_expired: HeaderValue,
     /// Challenge for a token without the required scopes.
     pub challenge_scope: HeaderValue,
+    /// Challenge for a token sent other than once in `Authorization`
+    /// (RFC 6750 §3.1 `invalid_request`).
+    pub challenge_request: HeaderValue,
 }
 
 /// All routes, looked up by exact path.
@@ -99,6 +102,10 @@ fn build(config: &RouteConfig, public_url: &str, issuer: &str) -> Route {
         challenge_scope: challenge(format!(
             "Bearer error=\"insufficient_scope\", scope=\"{scope}\", resource_metadata=\"{metadata_url}\", \
              error_description=\"The access token lacks required scopes\""
+        )),
+        challenge_request: challenge(format!(
+            "{base}, error=\"invalid_request\", \
+             error_description=\"The access token must be sent once, in the Authorization header\""
         )),
         config: config.clone(),
     }

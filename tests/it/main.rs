@@ -10,6 +10,7 @@ mod support;
 mod attack_current;
 mod attack_current_headers;
 mod attack_current_listen;
+mod attack_edges_auth;
 mod attack_legacy;
 mod attack_legacy_list;
 mod authn;
