@@ -10,7 +10,8 @@
 //!    credential, session id or MCP header, a header name that becomes a
 //!    governed one when `_` is read as `-`;
 //! 3. **origin** — a browser `Origin` must be allow-listed (DNS rebinding);
-//! 4. **authenticate** — bearer JWT → [`Principal`] (401/403/503 otherwise);
+//! 4. **authenticate** — bearer JWT → [`Principal`] with every claim the
+//!    route binds to (401/403/503 otherwise);
 //! 5. **session** — `Mcp-Session-Id` handle → the upstream's session id;
 //! 6. **validate** — POST bodies: media type, size, strict JSON-RPC, era,
 //!    current-era header/body agreement;

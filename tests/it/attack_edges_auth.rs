@@ -1,10 +1,12 @@
-//! Attacks at the edges of authentication (issue 12, defects 2 and 3):
-//! a token in the query string, repeated credentials and MCP headers, and
-//! header names that become governed ones when `_` is read as `-`.
+//! Attacks at the edges of authentication (issue 12, defects 2, 3 and 5):
+//! a token in the query string, repeated credentials and MCP headers, header
+//! names that become governed ones when `_` is read as `-`, and tokens that
+//! lack a claim the binding uses.
 //!
 //! Every refused request is checked on POST, GET and DELETE; the upstream
 //! must have received nothing of it (not the request, not the client's
 //! token in any form), and the gateway must keep serving afterwards.
+//! Defect 5's tests are in `claims`.
 
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -12,6 +14,8 @@ use serde_json::{Value, json};
 use crate::support::client::{Answer, Call, rpc};
 use crate::support::gateway::{TestGateway, UPSTREAM_CREDENTIAL};
 use crate::support::upstream::{Reply, Upstream, json_with_session};
+
+mod claims;
 
 const UPSTREAM_SESSION: &str = "0f9c2d1e-upstream-session";
 const METHODS: [Method; 3] = [Method::POST, Method::GET, Method::DELETE];
