@@ -23,7 +23,8 @@
 //!   read as `-` (as nginx, CGI/WSGI and some frameworks do): `400`,
 //!   `-32600`. Governed: every `mcp-*` name, `last-event-id`, the
 //!   `proxy-*`, hop-by-hop and body-framing headers, and the route's
-//!   upstream credential header. Refused rather than dropped: such a name
+//!   upstream credential header (folded both ways: it is configured and
+//!   may contain `_` itself). Refused rather than dropped: such a name
 //!   is the same ambiguity as a repeat, and no client sends one by mistake.
 //!   Other `_` names pass, and so do `Mcp-Param-<name>` headers whose
 //!   `<name>` (from a tool's schema, any token) has a `_`.
@@ -120,8 +121,14 @@ fn repeats(headers: &HeaderMap, name: impl http::header::AsHeaderName) -> bool {
     headers.get_all(name).iter().nth(1).is_some()
 }
 
-/// Whether `name` has a `_` and reads as a governed name with `_` as `-`.
+/// Whether `name` reads as a governed name it is not, with `_` read as `-`.
 fn folds_to_governed(name: &HeaderName, credential: Option<&HeaderName>) -> bool {
+    // The credential header is configured and may itself contain `_`, so
+    // the fold goes both ways there: `x-api-key` from a client must not
+    // reach an upstream that reads the gateway's `x_api_key` as the same.
+    if credential.is_some_and(|c| name != c && same_when_folded(name.as_str(), c.as_str())) {
+        return true;
+    }
     let name = name.as_str().as_bytes();
     if !name.contains(&b'_') {
         return false;
@@ -132,7 +139,6 @@ fn folds_to_governed(name: &HeaderName, credential: Option<&HeaderName>) -> bool
         .is_some_and(|head| folds_to(head, MCP_PREFIX))
         && !name.starts_with(header::PARAM_PREFIX.as_bytes());
     mcp || GOVERNED.iter().any(|g| folds_to(name, g))
-        || credential.is_some_and(|c| folds_to(name, c.as_str()))
 }
 
 /// `name` equals `governed` when each `_` of `name` is read as `-`.
@@ -143,6 +149,12 @@ fn folds_to(name: &[u8], governed: &str) -> bool {
             .iter()
             .zip(governed)
             .all(|(&n, &g)| n == g || (n == b'_' && g == b'-'))
+}
+
+/// `a` equals `b` when every `_` of either is read as `-`.
+fn same_when_folded(a: &str, b: &str) -> bool {
+    let fold = |c: u8| if c == b'_' { b'-' } else { c };
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| fold(x) == fold(y))
 }
 
 #[cfg(test)]
@@ -197,5 +209,16 @@ mod tests {
             assert!(!folds_to_governed(&name(n), Some(&key)), "{n}");
         }
         assert!(!folds_to_governed(&name("x_api_key"), None));
+    }
+
+    #[test]
+    fn a_credential_header_with_underscores_folds_both_ways() {
+        let key = name("x_api_key");
+        for n in ["x-api-key", "x-api_key", "x_api-key"] {
+            assert!(folds_to_governed(&name(n), Some(&key)), "{n}");
+        }
+        for n in ["x_api_key", "x-api-keys", "authorization"] {
+            assert!(!folds_to_governed(&name(n), Some(&key)), "{n}");
+        }
     }
 }
