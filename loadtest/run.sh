@@ -176,7 +176,7 @@ AUDIENCE="${URL[taskgate]}"
 "$BIN" --log-level warn dev-issuer init --dir "$WORK/issuer" --issuer "$ISSUER" >"$WORK/issuer.log" 2>&1 ||
     die "dev-issuer init failed"
 TASKGATE_TOKEN=$("$BIN" --log-level warn dev-issuer token --dir "$WORK/issuer" \
-    --sub alice --aud "$AUDIENCE" --tenant acme --ttl 2h 2>>"$WORK/issuer.log") ||
+    --sub alice --aud "$AUDIENCE" --tenant acme --client loadtest --ttl 2h 2>>"$WORK/issuer.log") ||
     die "dev-issuer token failed"
 [[ $TASKGATE_TOKEN == *.*.* ]] || die "dev-issuer token printed no JWT"
 export TASKGATE_TOKEN

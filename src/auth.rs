@@ -13,6 +13,7 @@
 //! | `jwks` | JWK set parsing and per-token key selection |
 //! | `keystore` | the current key set, lazy single-flight refresh, refetch rate limit |
 //! | `claims` | [`ClaimPath`], [`ClaimMapping`] |
+//! | `required` | [`BoundClaim`], [`RequiredClaims`]: which claims a route requires |
 //! | `cache` | the verified-token cache (SHA-256 keyed) |
 //!
 //! Invariants kept here:
@@ -30,6 +31,7 @@ mod error;
 mod jwks;
 mod keystore;
 mod principal;
+mod required;
 mod verify;
 
 use std::fmt;
@@ -42,6 +44,7 @@ pub use claims::{ClaimMapping, ClaimPath, ClaimPathError};
 pub use config::{AuthConfig, JwksSource};
 pub use error::{Error, Rejection};
 pub use principal::Principal;
+pub use required::{BoundClaim, BoundClaimError, RequiredClaims};
 
 use cache::{Entry, TokenCache};
 use keystore::KeyStore;

@@ -183,6 +183,9 @@ pub struct RouteConfig {
     pub credential: Option<Credential>,
     /// Scopes every caller must hold on this route.
     pub required_scopes: Vec<String>,
+    /// Bound claims a token may lack on this route (single-tenant
+    /// deployments); every other claim the mapping reads is required.
+    pub optional_claims: Vec<crate::auth::BoundClaim>,
     /// Canonical resource URI (RFC 8707 / RFC 9728) of this route.
     pub resource: String,
     /// Whether tasks may run on this route; when false, task capabilities

@@ -49,6 +49,21 @@ pub enum GatewayError {
         /// Challenge header value.
         challenge: HeaderValue,
     },
+    /// The access token was sent other than once in `Authorization` (in the
+    /// query string, or in a repeated header): RFC 6750 §3.1
+    /// `invalid_request`. `message` is client-safe; `challenge` is the
+    /// route's `invalid_request` challenge.
+    #[error("ambiguous credential: {message}")]
+    AmbiguousCredential {
+        /// What was wrong, for the client and the log.
+        message: &'static str,
+        /// Challenge header value.
+        challenge: HeaderValue,
+    },
+    /// A header the gateway governs was repeated, or sent under a name that
+    /// becomes a governed one when `_` is read as `-`.
+    #[error("ambiguous header: {0}")]
+    AmbiguousHeader(&'static str),
     /// Token verification keys could not be obtained.
     #[error("verification keys unavailable")]
     KeysUnavailable,
@@ -125,6 +140,8 @@ impl GatewayError {
             | GatewayError::MethodNotAllowed
             | GatewayError::Unauthenticated { .. }
             | GatewayError::InsufficientScope { .. }
+            | GatewayError::AmbiguousCredential { .. }
+            | GatewayError::AmbiguousHeader(_)
             | GatewayError::ForbiddenOrigin
             | GatewayError::UnsupportedMediaType
             | GatewayError::BodyTooLarge { .. }
@@ -179,6 +196,16 @@ impl GatewayError {
                 StatusCode::FORBIDDEN,
                 Some(code::INVALID_REQUEST),
                 "Insufficient scope",
+            ),
+            GatewayError::AmbiguousCredential { message, .. } => (
+                StatusCode::BAD_REQUEST,
+                Some(code::INVALID_REQUEST),
+                *message,
+            ),
+            GatewayError::AmbiguousHeader(message) => (
+                StatusCode::BAD_REQUEST,
+                Some(code::INVALID_REQUEST),
+                *message,
             ),
             GatewayError::KeysUnavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -279,7 +306,8 @@ impl GatewayError {
         let mut builder = Response::builder().status(status);
         match &self {
             GatewayError::Unauthenticated { challenge, .. }
-            | GatewayError::InsufficientScope { challenge } => {
+            | GatewayError::InsufficientScope { challenge }
+            | GatewayError::AmbiguousCredential { challenge, .. } => {
                 builder = builder.header(WWW_AUTHENTICATE, challenge.clone());
             }
             GatewayError::MethodNotAllowed => {

@@ -5,19 +5,25 @@
 //! one produced, and the order *is* the security argument):
 //!
 //! 1. **route** — exact path match; RFC 9728 metadata served without auth;
-//! 2. **origin** — a browser `Origin` must be allow-listed (DNS rebinding);
-//! 3. **authenticate** — bearer JWT → [`Principal`] (401/403/503 otherwise);
-//! 4. **session** — `Mcp-Session-Id` handle → the upstream's session id;
-//! 5. **validate** — POST bodies: media type, size, strict JSON-RPC, era,
+//! 2. **ambiguity** — a request the upstream could read differently from
+//!    the gateway is refused: a token in the query string, a repeated
+//!    credential, session id or MCP header, a header name that becomes a
+//!    governed one when `_` is read as `-`;
+//! 3. **origin** — a browser `Origin` must be allow-listed (DNS rebinding);
+//! 4. **authenticate** — bearer JWT → [`Principal`] with every claim the
+//!    route binds to (401/403/503 otherwise);
+//! 5. **session** — `Mcp-Session-Id` handle → the upstream's session id;
+//! 6. **validate** — POST bodies: media type, size, strict JSON-RPC, era,
 //!    current-era header/body agreement;
-//! 6. **tasks** — every task handle verified for the caller and resolved
+//! 7. **tasks** — every task handle verified for the caller and resolved
 //!    (`task_phase`, rules in [`crate::tasks`]);
-//! 7. **forward** — upstream request with the route's credential;
-//! 8. **relay** — status and headers cleaned, session id sealed, upstream
+//! 8. **forward** — upstream request with the route's credential;
+//! 9. **relay** — status and headers cleaned, session id sealed, upstream
 //!    task ids sealed into handles in JSON bodies and SSE events.
 //!
-//! Invariant: a request rejected in phases 1–6 never reaches the upstream.
+//! Invariant: a request rejected in phases 1–7 never reaches the upstream.
 
+mod ambiguity;
 mod authn;
 mod forward;
 mod inbound;
@@ -132,6 +138,10 @@ where
         let Some(route) = gateway.routes.find(path) else {
             return GatewayError::NoRoute.into_response(None);
         };
+        if let Err(e) = ambiguity::check(route, &parts.uri, &parts.headers) {
+            tracing::info!(route = %route.config.name, reason = %e.log_reason(), "request refused");
+            return e.into_response(None);
+        }
         if !gateway.origin_allowed(parts.headers.get(ORIGIN)) {
             return GatewayError::ForbiddenOrigin.into_response(None);
         }

@@ -39,6 +39,10 @@ pub struct ServeArgs {
     /// Scope every caller must hold (repeatable).
     #[arg(long = "required-scope")]
     pub required_scopes: Vec<String>,
+    /// A bound claim tokens may lack (`tenant` or `client`; repeatable):
+    /// by default every claim the binding uses is required.
+    #[arg(long = "optional-claim", value_name = "CLAIM", value_parser = ["tenant", "client"])]
+    pub optional_claims: Vec<String>,
     /// Environment variable holding the upstream `Authorization` value.
     #[arg(long, conflicts_with = "upstream_credential_file")]
     pub upstream_credential_env: Option<String>,
@@ -115,6 +119,7 @@ impl ServeArgs {
                 upstream: self.upstream.clone().unwrap_or_default(),
                 credential,
                 required_scopes: self.required_scopes.clone(),
+                optional_claims: self.optional_claims.clone(),
                 ..RawRoute::default()
             }],
             handles: self.raw_handles(),
@@ -202,5 +207,40 @@ pub(super) fn check(path: &Path) -> ExitCode {
             ));
             ExitCode::from(EXIT_CONFIG)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::cli::{Cli, Command};
+
+    fn serve_args(extra: &[&str]) -> Result<Box<super::ServeArgs>, clap::Error> {
+        let base = [
+            "taskgate",
+            "serve",
+            "--upstream",
+            "http://u/mcp",
+            "--issuer",
+            "https://i",
+        ];
+        let cli = Cli::try_parse_from(base.iter().chain(extra))?;
+        match cli.command {
+            Command::Serve(args) => Ok(args),
+            other => panic!("not serve: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn optional_claims_reach_the_route_and_only_bound_claims_are_accepted() {
+        let args = serve_args(&["--optional-claim", "tenant"]).unwrap();
+        assert_eq!(args.to_raw().routes[0].optional_claims, vec!["tenant"]);
+        assert!(
+            serve_args(&[]).unwrap().to_raw().routes[0]
+                .optional_claims
+                .is_empty()
+        );
+        assert!(serve_args(&["--optional-claim", "subject"]).is_err());
     }
 }

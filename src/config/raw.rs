@@ -202,6 +202,10 @@ pub struct RawRoute {
     /// Required scopes.
     #[serde(default)]
     pub required_scopes: Vec<String>,
+    /// Bound claims (`tenant`, `client`) a token may lack on this route;
+    /// by default every claim the mapping reads is required.
+    #[serde(default)]
+    pub optional_claims: Vec<String>,
     /// Canonical resource URI; defaults to public_url + path.
     #[serde(default)]
     pub resource: Option<String>,

@@ -11,7 +11,7 @@ use http::{HeaderName, Uri};
 use super::raw::{RawAuth, RawConfig, RawCredential, RawLimits, RawRoute};
 use super::secret::{EnvLookup, Secret, SecretSource};
 use super::{Config, Credential, Limits, RouteConfig, TlsFiles, duration};
-use crate::auth::{AuthConfig, ClaimMapping, ClaimPath, JwksSource};
+use crate::auth::{AuthConfig, BoundClaim, ClaimMapping, ClaimPath, JwksSource};
 
 /// Every problem found in a configuration.
 #[derive(Debug, Default)]
@@ -235,6 +235,10 @@ fn routes(
                 upstream: u,
                 credential,
                 required_scopes: r.required_scopes.clone(),
+                optional_claims: BoundClaim::parse_list(&r.optional_claims).unwrap_or_else(|e| {
+                    errs.push(format!("{at}.optional_claims: {e}"));
+                    Vec::new()
+                }),
                 resource,
                 tasks: r.tasks.unwrap_or(true),
                 unknown_task_wording: r.unknown_task_wording.unwrap_or_default(),

@@ -1,8 +1,10 @@
 //! The authentication step: bearer token → [`Principal`], or the right
 //! `401`/`403` challenge.
 //!
-//! Invariant: nothing is forwarded for a request that did not authenticate,
-//! including GET streams and DELETE; the token itself is never logged.
+//! Invariants: nothing is forwarded for a request that did not authenticate,
+//! including GET streams and DELETE; a principal without a claim the route
+//! binds to (see [`crate::auth::RequiredClaims`]) did not authenticate; the
+//! token itself is never logged.
 
 use std::sync::Arc;
 
@@ -16,7 +18,8 @@ use crate::error::GatewayError;
 /// Authenticates the caller and checks the route's required scopes.
 ///
 /// # Errors
-/// `Unauthenticated` (401) with the route's challenge, `InsufficientScope`
+/// `Unauthenticated` (401) with the route's challenge (naming the claim
+/// when the token lacks one the route requires), `InsufficientScope`
 /// (403) listing every required scope, or `KeysUnavailable` (503) when the
 /// gateway cannot obtain verification keys.
 pub(super) async fn authenticate(
@@ -29,6 +32,14 @@ pub(super) async fn authenticate(
         Err(rejection) => Err(rejection),
     }
     .map_err(|r| rejected(route, &r))?;
+    if let Some(claim) = route.required_claims.first_missing(&principal) {
+        let reason = claim.missing_reason();
+        tracing::info!(route = %route.config.name, sub = %principal.subject, reason, "authentication failed");
+        return Err(GatewayError::Unauthenticated {
+            reason,
+            challenge: route.challenge_missing_claim(claim).clone(),
+        });
+    }
     if !principal.has_scopes(&route.config.required_scopes) {
         tracing::info!(route = %route.config.name, sub = %principal.subject, "insufficient scope");
         return Err(GatewayError::InsufficientScope {

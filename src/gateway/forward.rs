@@ -1,7 +1,9 @@
 //! Forwarding to the upstream and relaying its answer.
 //!
 //! Invariants: the upstream request carries the route's credential and never
-//! the client's; the upstream's status code reaches the client unchanged (a
+//! the client's (not in a header, and not in the query string, which is
+//! forwarded only once the pipeline has refused any that carries a token);
+//! the upstream's status code reaches the client unchanged (a
 //! legacy `404` for an expired session must stay a `404` so clients
 //! re-initialize); `text/event-stream` answers are relayed event by event as
 //! they arrive, and dropping the client's response (a disconnect) drops the
@@ -137,7 +139,8 @@ async fn relay(
 }
 
 /// The upstream URL, carrying the client's query string when the upstream
-/// URL has none of its own.
+/// URL has none of its own. A query that carries an access token never gets
+/// here: the pipeline refuses it first (`ambiguity`).
 fn upstream_uri(upstream: &Uri, client: &Uri) -> Uri {
     match (upstream.query(), client.query()) {
         (None, Some(q)) => {

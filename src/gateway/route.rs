@@ -1,6 +1,6 @@
 //! The route table: which upstream serves a client path, and each route's
-//! precomputed OAuth artefacts (RFC 9728 metadata document and
-//! `WWW-Authenticate` challenges).
+//! precomputed OAuth artefacts (RFC 9728 metadata document,
+//! `WWW-Authenticate` challenges, the identity claims it requires).
 //!
 //! Everything derivable from configuration is computed once at start, so the
 //! request path only looks things up.
@@ -9,6 +9,7 @@ use bytes::Bytes;
 use http::HeaderValue;
 use serde_json::json;
 
+use crate::auth::{BoundClaim, ClaimMapping, RequiredClaims};
 use crate::config::{Config, RouteConfig};
 
 /// Well-known path prefix for Protected Resource Metadata (RFC 9728 §3).
@@ -31,6 +32,23 @@ pub struct Route {
     pub challenge_expired: HeaderValue,
     /// Challenge for a token without the required scopes.
     pub challenge_scope: HeaderValue,
+    /// Challenge for a token sent other than once in `Authorization`
+    /// (RFC 6750 §3.1 `invalid_request`).
+    pub challenge_request: HeaderValue,
+    /// The bound claims every token must carry here.
+    pub required_claims: RequiredClaims,
+    /// Challenges for a token without the tenant / the client claim.
+    challenge_no_claim: [HeaderValue; 2],
+}
+
+impl Route {
+    /// The challenge for a token that lacks `claim`.
+    pub fn challenge_missing_claim(&self, claim: BoundClaim) -> &HeaderValue {
+        match claim {
+            BoundClaim::Tenant => &self.challenge_no_claim[0],
+            BoundClaim::Client => &self.challenge_no_claim[1],
+        }
+    }
 }
 
 /// All routes, looked up by exact path.
@@ -45,7 +63,14 @@ impl RouteTable {
         let routes = config
             .routes
             .iter()
-            .map(|r| build(r, &config.public_url, &config.auth.issuer))
+            .map(|r| {
+                build(
+                    r,
+                    &config.public_url,
+                    &config.auth.issuer,
+                    &config.auth.claims,
+                )
+            })
             .collect();
         RouteTable { routes }
     }
@@ -66,7 +91,7 @@ impl RouteTable {
     }
 }
 
-fn build(config: &RouteConfig, public_url: &str, issuer: &str) -> Route {
+fn build(config: &RouteConfig, public_url: &str, issuer: &str, claims: &ClaimMapping) -> Route {
     let metadata_url = format!("{public_url}{PRM_PREFIX}{}", config.path);
     let mut doc = json!({
         "resource": config.resource,
@@ -86,6 +111,12 @@ fn build(config: &RouteConfig, public_url: &str, issuer: &str) -> Route {
     let challenge = |text: String| {
         HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
     };
+    let no_claim = |claim: BoundClaim| {
+        challenge(format!(
+            "{base}, error=\"invalid_token\", error_description=\"{}\"",
+            claim.missing_description(claims)
+        ))
+    };
     Route {
         name: config.name.as_str().into(),
         metadata: Bytes::from(doc.to_string()),
@@ -100,6 +131,12 @@ fn build(config: &RouteConfig, public_url: &str, issuer: &str) -> Route {
             "Bearer error=\"insufficient_scope\", scope=\"{scope}\", resource_metadata=\"{metadata_url}\", \
              error_description=\"The access token lacks required scopes\""
         )),
+        challenge_request: challenge(format!(
+            "{base}, error=\"invalid_request\", \
+             error_description=\"The access token must be sent once, in the Authorization header\""
+        )),
+        required_claims: RequiredClaims::new(claims, &config.optional_claims),
+        challenge_no_claim: [no_claim(BoundClaim::Tenant), no_claim(BoundClaim::Client)],
         config: config.clone(),
     }
 }

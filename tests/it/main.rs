@@ -11,6 +11,7 @@ mod attack_cross_era;
 mod attack_current;
 mod attack_current_headers;
 mod attack_current_listen;
+mod attack_edges_auth;
 mod attack_edges_tasks;
 mod attack_legacy;
 mod attack_legacy_list;

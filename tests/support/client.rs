@@ -83,6 +83,13 @@ impl Call {
         self
     }
 
+    /// Adds one more `name` line, keeping any already there (for requests
+    /// that repeat a header).
+    pub fn append(mut self, name: &str, value: &str) -> Call {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
     pub fn without(mut self, name: &str) -> Call {
         self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         self
