@@ -19,5 +19,6 @@ mod mediation;
 mod proxy_current;
 mod proxy_legacy;
 mod session_binding;
+mod session_lifetime;
 mod stateless;
 mod task_handles;

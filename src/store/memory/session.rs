@@ -49,7 +49,9 @@ impl MemoryStore {
             scheduled: fresh.idle_until,
         };
         let (record, schedule) = match self.sessions.entry(key.clone()) {
-            Entry::Occupied(mut live) if live.get().record.end_at(now, epoch, through).is_none() => {
+            Entry::Occupied(mut live)
+                if live.get().record.end_at(now, epoch, through).is_none() =>
+            {
                 let entry = live.get_mut();
                 entry.record.renew(grant.idle_until);
                 (entry.record, None)
@@ -100,14 +102,12 @@ impl MemoryStore {
             }
         };
         // The guard is gone; forgetting takes the write lock again.
-        self.sessions
-            .remove_if(key, |_, e| e.record.mint() == mint);
+        self.sessions.remove_if(key, |_, e| e.record.mint() == mint);
         ended
     }
 
     pub(super) fn end_session_sync(&self, key: &SessionKey, mint: SessionMint) {
-        self.sessions
-            .remove_if(key, |_, e| e.record.mint() == mint);
+        self.sessions.remove_if(key, |_, e| e.record.mint() == mint);
     }
 
     /// The sweep's half: forgets the session if it is over at `now`, or

@@ -57,7 +57,11 @@ async fn a_use_within_the_idle_timeout_keeps_the_session_until_its_expiry() {
 async fn an_unused_session_ends_at_its_idle_deadline() {
     let s = store();
     let k = key(1, "s-1");
-    let mint = s.open_session(&k, None, grant(10), 10).await.unwrap().mint();
+    let mint = s
+        .open_session(&k, None, grant(10), 10)
+        .await
+        .unwrap()
+        .mint();
     let used = s.use_session(&k, None, mint, 109, 209).await.unwrap();
     assert_eq!(used, SessionUse::Live);
     let idle = s.use_session(&k, None, mint, 209, 309).await.unwrap();
@@ -78,9 +82,15 @@ async fn reopening_a_live_session_keeps_its_record_and_an_ended_one_is_replaced(
     // stays dead.
     let fresh = s.open_session(&k, None, grant(400), 400).await.unwrap();
     assert_eq!(fresh.issued_at, 400);
-    let old = s.use_session(&k, None, first.mint(), 401, 501).await.unwrap();
+    let old = s
+        .use_session(&k, None, first.mint(), 401, 501)
+        .await
+        .unwrap();
     assert_eq!(old, SessionUse::Unknown);
-    let new = s.use_session(&k, None, fresh.mint(), 401, 501).await.unwrap();
+    let new = s
+        .use_session(&k, None, fresh.mint(), 401, 501)
+        .await
+        .unwrap();
     assert_eq!(new, SessionUse::Live);
 }
 
@@ -125,8 +135,16 @@ async fn tenant_revocation_ends_every_session_of_the_tenant_only() {
 async fn an_epoch_bump_ends_every_session_and_new_ones_carry_the_new_epoch() {
     let s = store();
     let (a, b) = (key(1, "s-1"), key(2, "s-2"));
-    let ma = s.open_session(&a, None, grant(10), 10).await.unwrap().mint();
-    let mb = s.open_session(&b, None, grant(10), 10).await.unwrap().mint();
+    let ma = s
+        .open_session(&a, None, grant(10), 10)
+        .await
+        .unwrap()
+        .mint();
+    let mb = s
+        .open_session(&b, None, grant(10), 10)
+        .await
+        .unwrap()
+        .mint();
     assert_eq!(s.bump_epoch().await.unwrap(), 1);
     for (k, m) in [(&a, ma), (&b, mb)] {
         let used = s.use_session(k, None, m, 11, 111).await.unwrap();
@@ -160,7 +178,11 @@ async fn ending_a_session_forgets_only_that_record() {
 async fn a_busy_session_holds_one_purge_item_and_an_idle_one_is_swept() {
     let s = store();
     let k = key(1, "s-1");
-    let mint = s.open_session(&k, None, grant(10), 10).await.unwrap().mint();
+    let mint = s
+        .open_session(&k, None, grant(10), 10)
+        .await
+        .unwrap()
+        .mint();
     for now in 11..=60 {
         let used = s.use_session(&k, None, mint, now, now + 100).await;
         assert!(used.unwrap().is_live());
