@@ -185,14 +185,16 @@ async fn past_the_revocation_second() {
 
 #[tokio::test]
 async fn an_unused_session_ends_after_the_idle_timeout_and_use_keeps_it_alive() {
-    let (up, gw, _dir) = setup("1h", "1s").await;
+    let (up, gw, _dir) = setup("1h", "2s").await;
     let alice = Client::open(&gw, "alice", "acme").await;
-    // Used every 0.5 s (idle 1 s), it outlives the 2 s an unused one could.
-    for n in 0..5 {
+    // Used every 0.5 s (idle 2 s, so 1.5 s of slack for a slow machine), it
+    // outlives the 3 s an unused one could.
+    for n in 0..8 {
         tokio::time::sleep(Duration::from_millis(500)).await;
         alice.works(&gw, &format!("use {n}")).await;
     }
-    tokio::time::sleep(Duration::from_millis(2_200)).await;
+    // Unused for idle + rounding (at most 3 s after the last use).
+    tokio::time::sleep(Duration::from_millis(3_300)).await;
     alice.is_gone(&gw, &up, "idle").await;
     reopens(&gw, &up, &alice, "alice", "acme").await;
 }
