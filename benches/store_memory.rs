@@ -21,6 +21,7 @@ const NOW: u64 = 1_000_000;
 const RETENTION: RetentionPolicy = RetentionPolicy {
     result_retention_secs: 600,
     max_task_lifetime_secs: 86_400,
+    max_session_lifetime_secs: 0,
 };
 /// A prime step through the keys: visits every key before repeating.
 const STRIDE: usize = 7_919;

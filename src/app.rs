@@ -25,12 +25,13 @@ use tokio::task::JoinHandle;
 use crate::admin::{AdminService, Revoker};
 use crate::auth::Authenticator;
 use crate::config::Config;
-use crate::gateway::{Gateway, GatewayService};
+use crate::gateway::{Gateway, GatewayService, Sessions};
 use crate::handle::{HandleCodec, KeyRing};
 use crate::proxy::{UpstreamClient, client_with, tls_config};
 use crate::server::{self, tls, workers};
 use crate::shutdown::Shutdown;
 use crate::store::memory::MemoryStore;
+use crate::store::{RetentionPolicy, Store};
 use crate::tasks::{Clock, TaskGuard};
 
 /// A started gateway.
@@ -109,7 +110,15 @@ pub async fn start(mut config: Config) -> anyhow::Result<Running> {
         .map(TcpListener::local_addr)
         .transpose()?;
     let handles = Arc::new(HandleCodec::new(key_ring(&config)?));
-    let tasks = Arc::new(task_guard(&config, handles.clone(), &shutdown));
+    let clock = Clock::system();
+    let store = memory_store(&config, &shutdown);
+    let tasks = Arc::new(TaskGuard::new(
+        handles.clone(),
+        store.clone(),
+        config.tasks,
+        clock,
+    ));
+    let sessions = Sessions::new(handles, store, config.sessions, clock);
     let revoker = config.admin_token.clone().map(|token| {
         let routes = config.routes.iter().map(|r| r.name.clone()).collect();
         Arc::new(Revoker::new(tasks.clone(), routes, token))
@@ -117,7 +126,7 @@ pub async fn start(mut config: Config) -> anyhow::Result<Running> {
     let gateway = Arc::new(Gateway::new(
         &config,
         Arc::new(auth),
-        handles,
+        sessions,
         tasks,
         client,
         shutdown.clone(),
@@ -170,14 +179,18 @@ pub async fn run(config: Config, stop: impl Future<Output = ()>) -> anyhow::Resu
     running.wait().await
 }
 
-/// Task enforcement over the in-memory store, swept in the background until
-/// shutdown.
-fn task_guard(config: &Config, handles: Arc<HandleCodec>, shutdown: &Shutdown) -> TaskGuard {
-    let store = Arc::new(MemoryStore::new(TaskGuard::retention(&config.tasks)));
+/// The in-memory store backing task and session enforcement, keeping state
+/// as long as both policies need, swept in the background until shutdown.
+fn memory_store(config: &Config, shutdown: &Shutdown) -> Arc<dyn Store> {
+    let retention = RetentionPolicy {
+        max_session_lifetime_secs: Sessions::retention_secs(&config.sessions),
+        ..TaskGuard::retention(&config.tasks)
+    };
+    let store = Arc::new(MemoryStore::new(retention));
     store
         .clone()
         .spawn_sweeper(Duration::from_secs(5), shutdown.token().clone());
-    TaskGuard::new(handles, store, config.tasks, Clock::system())
+    store
 }
 
 /// The configured key ring, or an ephemeral one (with a warning: handles and

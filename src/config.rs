@@ -11,6 +11,7 @@ pub mod duration;
 mod handle_keys;
 pub mod raw;
 pub mod secret;
+mod session_policy;
 mod task_policy;
 pub mod validate;
 
@@ -58,6 +59,8 @@ pub struct Config {
     pub handle_keys: Option<HandleKeys>,
     /// Task lifetime policy.
     pub tasks: TaskPolicy,
+    /// Legacy session lifetime policy.
+    pub sessions: SessionPolicy,
 }
 
 /// The configured handle key ring (secrets decoded, not yet derived).
@@ -166,6 +169,31 @@ impl Default for TaskPolicy {
             result_retention: Duration::from_secs(600),
             max_live_per_principal: None,
             max_live_per_tenant: None,
+        }
+    }
+}
+
+/// How long a legacy session (an `Mcp-Session-Id` sealed into a session
+/// handle) lives through the gateway, whatever the upstream keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// The longest a session lives from the `initialize` that opened it,
+    /// however busy; sealed into its handle.
+    pub max_lifetime: Duration,
+    /// A session no request has used for this long ends.
+    pub idle_timeout: Duration,
+}
+
+impl Default for SessionPolicy {
+    /// 24 h absolute, 1 h idle: a working day's agent conversation keeps its
+    /// session (a client re-initializes on the `404` anyway), a leaked handle
+    /// stays useful for at most a day and an abandoned one for an hour (the
+    /// idle time the demo upstream keeps sessions for). Revocations are kept
+    /// at least as long as the absolute lifetime, so it bounds that state too.
+    fn default() -> Self {
+        SessionPolicy {
+            max_lifetime: Duration::from_secs(24 * 3600),
+            idle_timeout: Duration::from_secs(3600),
         }
     }
 }

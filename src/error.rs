@@ -94,9 +94,14 @@ pub enum GatewayError {
     /// A current-era client POSTed a JSON-RPC response (the server sends no requests).
     #[error("responses are not accepted in this protocol version")]
     ResponseNotAllowed,
-    /// A session id that is not the caller's (answered like an unknown session).
+    /// A session id that is not the caller's, or whose session is over
+    /// (expired, idle, revoked): answered like an unknown session.
     #[error("unknown session")]
     UnknownSession,
+    /// Session state could not be checked or recorded (store failure):
+    /// fail closed.
+    #[error("session state unavailable")]
+    SessionStateUnavailable,
     /// A current-era task operation from a client that did not declare the
     /// tasks extension on this request: `400` + `-32021`, as a server must.
     #[error("missing required client capability")]
@@ -157,9 +162,9 @@ impl GatewayError {
             GatewayError::UpstreamUnavailable
             | GatewayError::UpstreamTimeout
             | GatewayError::UpstreamAnswerUnusable => ErrorSource::Upstream,
-            GatewayError::KeysUnavailable | GatewayError::TaskStateUnavailable => {
-                ErrorSource::Internal
-            }
+            GatewayError::KeysUnavailable
+            | GatewayError::TaskStateUnavailable
+            | GatewayError::SessionStateUnavailable => ErrorSource::Internal,
         }
     }
 
@@ -282,7 +287,7 @@ impl GatewayError {
                     unknown_task.as_str(),
                 )
             }
-            GatewayError::TaskStateUnavailable => (
+            GatewayError::TaskStateUnavailable | GatewayError::SessionStateUnavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Some(code::INTERNAL_ERROR),
                 "Internal error",

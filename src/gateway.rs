@@ -12,14 +12,16 @@
 //! 3. **origin** — a browser `Origin` must be allow-listed (DNS rebinding);
 //! 4. **authenticate** — bearer JWT → [`Principal`] with every claim the
 //!    route binds to (401/403/503 otherwise);
-//! 5. **session** — `Mcp-Session-Id` handle → the upstream's session id;
+//! 5. **session** — `Mcp-Session-Id` handle → the upstream's session id,
+//!    once the session is found live (not expired, idle or revoked);
 //! 6. **validate** — POST bodies: media type, size, strict JSON-RPC, era,
 //!    current-era header/body agreement;
 //! 7. **tasks** — every task handle verified for the caller and resolved
 //!    (`task_phase`, rules in [`crate::tasks`]);
 //! 8. **forward** — upstream request with the route's credential;
-//! 9. **relay** — status and headers cleaned, session id sealed, upstream
-//!    task ids sealed into handles in JSON bodies and SSE events.
+//! 9. **relay** — status and headers cleaned, session id sealed (the
+//!    client's own handle back, or a new session opened), upstream task ids
+//!    sealed into handles in JSON bodies and SSE events.
 //!
 //! Invariant: a request rejected in phases 1–7 never reaches the upstream.
 
@@ -48,7 +50,6 @@ use crate::auth::{Authenticator, Principal};
 use crate::body::{BoxError, GatewayBody, empty, full};
 use crate::config::{Config, Limits};
 use crate::error::GatewayError;
-use crate::handle::HandleCodec;
 use crate::mcp::{Era, header};
 use crate::proxy::{HttpClient, UpstreamClient};
 use crate::shutdown::Shutdown;
@@ -57,12 +58,13 @@ use route::RouteTable;
 use task_phase::{Exchange, Prepare};
 
 pub use inbound::Inbound;
+pub use session::Sessions;
 
 /// Shared state of the MCP endpoints. Cheap to share behind `Arc`.
 pub struct Gateway {
     routes: RouteTable,
     auth: Arc<Authenticator>,
-    handles: Arc<HandleCodec>,
+    sessions: Sessions,
     tasks: Arc<TaskGuard>,
     client: UpstreamClient,
     limits: Limits,
@@ -75,7 +77,7 @@ impl Gateway {
     pub fn new(
         config: &Config,
         auth: Arc<Authenticator>,
-        handles: Arc<HandleCodec>,
+        sessions: Sessions,
         tasks: Arc<TaskGuard>,
         client: HttpClient,
         shutdown: Shutdown,
@@ -83,7 +85,7 @@ impl Gateway {
         Gateway {
             routes: RouteTable::new(config),
             auth,
-            handles,
+            sessions,
             tasks,
             client: UpstreamClient::new(client),
             limits: config.limits.clone(),
@@ -150,17 +152,23 @@ where
             Err(e) => return e.into_response(None),
         };
         let route_name = route.config.name.as_str();
-        // Session binding first: a foreign session never gets its body read.
-        let session = match session::to_upstream(
-            &gateway.handles,
-            route_name,
-            &principal,
-            &mut parts.headers,
-        ) {
-            Ok(session) => session,
-            Err(e) => return e.into_response(None),
+        // Session binding first: a foreign or ended session never gets its
+        // body read. Boxed (the check and what it found): only requests in a
+        // session take this path, and the request's future stays as small
+        // as it was for the others.
+        let session = if parts.headers.contains_key(header::SESSION_ID) {
+            let bound = gateway
+                .sessions
+                .to_upstream(route_name, &principal, &mut parts.headers);
+            match Box::pin(bound).await {
+                Ok(session) => session.map(Box::new),
+                Err(e) => return e.into_response(None),
+            }
+        } else {
+            None
         };
-        let caller = Caller::new(route.name.clone(), principal.clone(), session);
+        let upstream_session = session.as_ref().map(|s| s.upstream().to_owned());
+        let caller = Caller::new(route.name.clone(), principal.clone(), upstream_session);
         let (forward_body, id, era, follow, creation) = match parts.method {
             Method::POST => {
                 // A block, so the validated message's storage ends before
@@ -227,6 +235,7 @@ where
             shutdown: &gateway.shutdown,
             exchange,
         };
+        let deleting = parts.method == Method::DELETE;
         // Boxed on its own: the request's future stays small enough for
         // the allocator's per-thread cache, and so does this one.
         let result = Box::pin(forward::forward(
@@ -237,16 +246,30 @@ where
             forward_body,
         ))
         .await;
-        let result = result.map(|mut response| {
-            session::to_client(
-                &gateway.handles,
+        let mut response = match result {
+            Ok(response) => response,
+            Err(e) => return e.into_response(id.as_ref()),
+        };
+        let sessions = &gateway.sessions;
+        let opening = sessions.to_client(route_name, session.as_deref(), response.headers_mut());
+        if let Some(upstream_session) = opening {
+            let open = sessions.open(
                 route_name,
                 &principal,
+                upstream_session,
                 response.headers_mut(),
             );
-            response
-        });
-        result.unwrap_or_else(|e| e.into_response(id.as_ref()))
+            if let Err(e) = Box::pin(open).await {
+                return e.into_response(id.as_ref());
+            }
+        }
+        if deleting
+            && response.status().is_success()
+            && let Some(ended) = &session
+        {
+            Box::pin(sessions.ended(route_name, ended)).await;
+        }
+        response
     }
 }
 

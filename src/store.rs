@@ -4,9 +4,10 @@
 //! A gateway handle carries everything needed to *route* a follow-up (see
 //! [`crate::handle`]); the store carries what a handle cannot: revocations,
 //! terminal-state tracking, the per-principal task index (legacy
-//! `tasks/list` filtering and live-task caps), the policy epoch and
-//! failed-lookup counters for lockout. It sits behind the `handle` decode
-//! step: a follow-up is verified from the handle, then checked here.
+//! `tasks/list` filtering and live-task caps), the policy epoch,
+//! failed-lookup counters for lockout, and legacy session records (idle
+//! deadlines; see [`session`]). It sits behind the `handle` decode step: a
+//! follow-up is verified from the handle, then checked here.
 //!
 //! Backends: [`memory::MemoryStore`] (tests, demos, single node) and
 //! [`FailingStore`] (an unreachable store). Durable and shared backends
@@ -19,8 +20,8 @@
 //!   retention, maximum task lifetime, lockout window), never from what an
 //!   upstream claims, so state is bounded by policy.
 //! - **Keyed.** Every hot-path operation ([`Store::task`],
-//!   [`Store::is_revoked`], [`Store::epoch`]) is a fixed number of keyed
-//!   lookups, whatever the number of live tasks. Admission costs what
+//!   [`Store::is_revoked`], [`Store::epoch`], [`Store::use_session`]) is a
+//!   fixed number of keyed lookups, whatever the number of live tasks. Admission costs what
 //!   changed since the last one (expiry-ordered live sets, like a Redis
 //!   sorted set); listing and owner revocation walk one owner's tasks, which
 //!   caps and TTLs bound. No operation scans the whole store. This maps
@@ -30,12 +31,14 @@
 
 mod failing;
 pub mod memory;
+pub mod session;
 
 use futures_util::future::BoxFuture;
 
 use crate::handle::Owner;
 
 pub use failing::FailingStore;
+pub use session::{SessionGrant, SessionKey, SessionMint, SessionRecord, SessionUse};
 
 /// Identifies one upstream task: the route, the upstream session it lives
 /// in (legacy era; `None` when stateless) and the upstream task id. Ordered
@@ -102,16 +105,21 @@ pub struct Caps {
 /// How long the store remembers things; the same policy every backend
 /// applies, so state is bounded by configuration, not by upstream claims.
 ///
-/// Revocation entries are kept for `max_task_lifetime_secs` after they are
-/// made, which is correct only because the gateway never seals a handle
-/// that outlives `issued_at + max_task_lifetime_secs`: a handle a purged
-/// revocation could have caught has expired on its own.
+/// Revocation entries are kept for the longer of `max_task_lifetime_secs`
+/// and `max_session_lifetime_secs` after they are made, which is correct
+/// only because the gateway never seals a task handle that outlives
+/// `issued_at + max_task_lifetime_secs`, nor a session handle that outlives
+/// `issued_at + max_session_lifetime_secs`: a handle a purged revocation
+/// could have caught has expired on its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetentionPolicy {
     /// How long a terminal task stays known (its result readable).
     pub result_retention_secs: u64,
-    /// The longest any task (and any handle) may live, from creation.
+    /// The longest any task (and any task handle) may live, from creation.
     pub max_task_lifetime_secs: u64,
+    /// The longest any legacy session (and its handle) may live, from
+    /// creation; `0` when the store backs no sessions.
+    pub max_session_lifetime_secs: u64,
 }
 
 impl RetentionPolicy {
@@ -136,7 +144,10 @@ impl RetentionPolicy {
 
     /// When a revocation made at `at` can no longer affect any handle.
     pub fn revocation_until(&self, at: u64) -> u64 {
-        at.saturating_add(self.max_task_lifetime_secs)
+        at.saturating_add(
+            self.max_task_lifetime_secs
+                .max(self.max_session_lifetime_secs),
+        )
     }
 }
 
@@ -224,6 +235,36 @@ pub trait Store: Send + Sync + 'static {
 
     /// The failed-lookup count of the window containing `now`.
     fn failures(&self, principal_key: &Owner, window_secs: u64, now: u64) -> StoreFuture<'_, u32>;
+
+    /// Opens legacy session `key` (its owner in `tenant`) at `now` and
+    /// returns the record to seal its handle from. A live record of the same
+    /// key is kept, its idle deadline moved to `grant.idle_until`, so the
+    /// same upstream session keeps its handle; otherwise `grant` is recorded
+    /// at the current epoch, replacing any ended record.
+    fn open_session(
+        &self,
+        key: &SessionKey,
+        tenant: Option<&str>,
+        grant: SessionGrant,
+        now: u64,
+    ) -> StoreFuture<'_, SessionRecord>;
+
+    /// One use at `now` of session `key` (its owner in `tenant`) through a
+    /// handle sealed as `mint`: [`SessionUse::Live`] (its idle deadline then
+    /// moves to `idle_until`) or why it is over. An ended record is
+    /// forgotten. A fixed number of keyed lookups.
+    fn use_session(
+        &self,
+        key: &SessionKey,
+        tenant: Option<&str>,
+        mint: SessionMint,
+        now: u64,
+        idle_until: u64,
+    ) -> StoreFuture<'_, SessionUse>;
+
+    /// Forgets session `key` if `mint` is its current record (its client
+    /// ended it); later uses of its handle are [`SessionUse::Unknown`].
+    fn end_session(&self, key: &SessionKey, mint: SessionMint) -> StoreFuture<'_, ()>;
 }
 
 /// A finished future, for backends that answer synchronously.

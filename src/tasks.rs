@@ -155,6 +155,8 @@ impl TaskGuard {
         RetentionPolicy {
             result_retention_secs: policy.result_retention.as_secs().max(1),
             max_task_lifetime_secs: policy.max_ttl.as_secs().saturating_add(1),
+            // Sessions add theirs where the store is built (`app`).
+            max_session_lifetime_secs: 0,
         }
     }
 

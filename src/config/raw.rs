@@ -36,6 +36,21 @@ pub struct RawConfig {
     /// Task lifetime policy.
     #[serde(default)]
     pub tasks: RawTasks,
+    /// Legacy session lifetime policy.
+    #[serde(default)]
+    pub sessions: RawSessions,
+}
+
+/// `[sessions]`: how long a legacy `Mcp-Session-Id` session lives through
+/// the gateway; every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSessions {
+    /// Duration text: the longest a session lives from `initialize`, however
+    /// busy.
+    pub max_lifetime: Option<String>,
+    /// Duration text: a session unused this long ends.
+    pub idle_timeout: Option<String>,
 }
 
 /// `[tasks]`: how long tasks and their handles live; every field optional.

@@ -83,6 +83,7 @@ pub fn from_raw(raw: RawConfig, env: EnvLookup<'_>) -> Result<Config, ConfigErro
     let auth = auth(&raw.auth, &routes, env, &mut errs);
     let handle_keys = super::handle_keys::validate(&raw.handles, env, &mut errs);
     let tasks = super::task_policy::validate(&raw.tasks, &mut errs);
+    let sessions = super::session_policy::validate(&raw.sessions, &mut errs);
     match (errs.is_empty(), listen, auth) {
         (true, Some(listen), Some(auth)) => Ok(Config {
             listen,
@@ -99,6 +100,7 @@ pub fn from_raw(raw: RawConfig, env: EnvLookup<'_>) -> Result<Config, ConfigErro
             routes,
             handle_keys,
             tasks,
+            sessions,
         }),
         _ => Err(ConfigErrors(errs)),
     }

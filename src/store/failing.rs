@@ -2,7 +2,10 @@
 //! operation answers [`Error::Unavailable`], so tests can prove that callers
 //! fail closed (design §5) without stopping a real backend.
 
-use super::{Admission, Caps, Error, Store, StoreFuture, TaskKey, TaskRecord, ready};
+use super::{
+    Admission, Caps, Error, SessionGrant, SessionKey, SessionMint, SessionRecord, SessionUse,
+    Store, StoreFuture, TaskKey, TaskRecord, ready,
+};
 use crate::handle::Owner;
 
 /// A store whose backend is unreachable: every call fails.
@@ -74,6 +77,31 @@ impl Store for FailingStore {
     }
 
     fn failures(&self, _: &Owner, _: u64, _: u64) -> StoreFuture<'_, u32> {
+        unavailable()
+    }
+
+    fn open_session(
+        &self,
+        _: &SessionKey,
+        _: Option<&str>,
+        _: SessionGrant,
+        _: u64,
+    ) -> StoreFuture<'_, SessionRecord> {
+        unavailable()
+    }
+
+    fn use_session(
+        &self,
+        _: &SessionKey,
+        _: Option<&str>,
+        _: SessionMint,
+        _: u64,
+        _: u64,
+    ) -> StoreFuture<'_, SessionUse> {
+        unavailable()
+    }
+
+    fn end_session(&self, _: &SessionKey, _: SessionMint) -> StoreFuture<'_, ()> {
         unavailable()
     }
 }

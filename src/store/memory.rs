@@ -4,8 +4,9 @@
 //! Layout: one `DashMap` per kind of state, keyed exactly as a Redis backend
 //! would key it, plus a purge queue ordered by due time (`expiry`). The
 //! operations live by concern: `admit` (admission, terminal state, lookups,
-//! listing), `revoke` (revocations, epoch, failed-lookup windows), `sweep`
-//! (purging); `index` holds the per-owner and per-tenant sets.
+//! listing), `revoke` (revocations, epoch, failed-lookup windows), `session`
+//! (legacy session records), `sweep` (purging); `index` holds the per-owner
+//! and per-tenant sets.
 //!
 //! Invariants:
 //! - **O(1) follow-ups.** [`Store::task`] and [`Store::is_revoked`] are one
@@ -28,6 +29,7 @@ mod admit;
 mod expiry;
 mod index;
 mod revoke;
+mod session;
 mod sweep;
 
 use std::sync::Arc;
@@ -37,7 +39,10 @@ use dashmap::DashMap;
 
 use self::expiry::ExpiryQueue;
 use self::index::{LiveSet, OwnerIndex};
-use super::{Admission, Caps, RetentionPolicy, Store, StoreFuture, TaskKey, TaskRecord, ready};
+use super::{
+    Admission, Caps, RetentionPolicy, SessionGrant, SessionKey, SessionMint, SessionRecord,
+    SessionUse, Store, StoreFuture, TaskKey, TaskRecord, ready,
+};
 use crate::handle::Owner;
 
 pub use self::sweep::SWEEP_BATCH;
@@ -63,6 +68,8 @@ pub struct MemoryStore {
     revoked_tenants: DashMap<String, u64>,
     /// The current failed-lookup window per principal.
     failures: DashMap<Owner, revoke::Window>,
+    /// Legacy session records (idle deadlines).
+    sessions: DashMap<SessionKey, session::SessionEntry>,
     epoch: AtomicU32,
     expiry: ExpiryQueue,
 }
@@ -81,6 +88,7 @@ impl MemoryStore {
             revoked_owners: DashMap::new(),
             revoked_tenants: DashMap::new(),
             failures: DashMap::new(),
+            sessions: DashMap::new(),
             epoch: AtomicU32::new(0),
             expiry: ExpiryQueue::default(),
         }
@@ -92,7 +100,8 @@ impl MemoryStore {
     }
 
     /// Every entry held: records, index entries, revocations, failure
-    /// windows and scheduled purges. Zero once everything has been swept.
+    /// windows, sessions and scheduled purges. Zero once everything has
+    /// been swept.
     pub fn len(&self) -> usize {
         self.tasks.len()
             + self.owners.len()
@@ -101,6 +110,7 @@ impl MemoryStore {
             + self.revoked_owners.len()
             + self.revoked_tenants.len()
             + self.failures.len()
+            + self.sessions.len()
             + self.expiry.len()
     }
 
@@ -185,7 +195,35 @@ impl Store for MemoryStore {
     fn failures(&self, principal_key: &Owner, window_secs: u64, now: u64) -> StoreFuture<'_, u32> {
         ready(Ok(self.failures_sync(principal_key, window_secs, now)))
     }
+
+    fn open_session(
+        &self,
+        key: &SessionKey,
+        tenant: Option<&str>,
+        grant: SessionGrant,
+        now: u64,
+    ) -> StoreFuture<'_, SessionRecord> {
+        ready(Ok(self.open_session_sync(key, tenant, grant, now)))
+    }
+
+    fn use_session(
+        &self,
+        key: &SessionKey,
+        tenant: Option<&str>,
+        mint: SessionMint,
+        now: u64,
+        idle_until: u64,
+    ) -> StoreFuture<'_, SessionUse> {
+        ready(Ok(self.use_session_sync(key, tenant, mint, now, idle_until)))
+    }
+
+    fn end_session(&self, key: &SessionKey, mint: SessionMint) -> StoreFuture<'_, ()> {
+        self.end_session_sync(key, mint);
+        ready(Ok(()))
+    }
 }
 
+#[cfg(test)]
+mod session_tests;
 #[cfg(test)]
 mod tests;

@@ -10,6 +10,7 @@ use super::*;
 pub(super) const RETENTION: RetentionPolicy = RetentionPolicy {
     result_retention_secs: 60,
     max_task_lifetime_secs: 3_600,
+    max_session_lifetime_secs: 0,
 };
 
 pub(super) fn store() -> MemoryStore {
@@ -344,4 +345,22 @@ async fn failing_store_fails_every_operation() {
     assert!(down(s.bump_epoch().await.unwrap_err()));
     assert!(down(s.record_failure(&o, 60, 0).await.unwrap_err()));
     assert!(down(s.failures(&o, 60, 0).await.unwrap_err()));
+    let session = SessionKey {
+        route: "r1".into(),
+        owner: o,
+        upstream: "s-1".into(),
+    };
+    let grant = SessionGrant {
+        issued_at: 0,
+        expires_at: 10,
+        idle_until: 5,
+    };
+    let mint = grant.record(0).mint();
+    assert!(down(
+        s.open_session(&session, None, grant, 0).await.unwrap_err()
+    ));
+    assert!(down(
+        s.use_session(&session, None, mint, 0, 5).await.unwrap_err()
+    ));
+    assert!(down(s.end_session(&session, mint).await.unwrap_err()));
 }

@@ -22,5 +22,6 @@ mod mediation;
 mod proxy_current;
 mod proxy_legacy;
 mod session_binding;
+mod session_lifetime;
 mod stateless;
 mod task_handles;

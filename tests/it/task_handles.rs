@@ -283,6 +283,10 @@ async fn revocation_on_demand_through_the_admin_listener() {
 
     let all = revoke(json!({"everything": true}), Some("s3cret-admin-token")).await;
     assert_eq!(all.json()["epoch"], 1);
+    // The bump ends the session too; in a fresh one the task stays refused.
+    let ended = alice.call("tasks/get", json!({"taskId": second})).await;
+    assert_eq!(ended["error"]["code"], -32001, "{ended}");
+    let alice = Legacy::start(&gateway, "alice", "acme").await;
     let refused = alice.call("tasks/get", json!({"taskId": second})).await;
     assert_eq!(refused["error"]["code"], -32602, "{refused}");
 }

@@ -12,7 +12,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::SharedKey;
 use crate::handle::Owner;
-use crate::store::TaskKey;
+use crate::store::{SessionKey, TaskKey};
 
 /// What to re-check and possibly purge.
 #[derive(Debug, Clone)]
@@ -31,6 +31,9 @@ pub(super) enum Purge {
     TenantRevocation(String),
     /// A failed-lookup window.
     Failures(Owner),
+    /// A legacy session record, by the due time of this item (a record
+    /// has one current item; see `session`).
+    Session { key: SessionKey, due: u64 },
 }
 
 /// Items ordered by due time; the sequence number keeps equal times apart.

@@ -113,6 +113,7 @@ impl MemoryStore {
             Purge::Failures(principal) => {
                 self.failures.remove_if(&principal, |_, w| w.is_over(now));
             }
+            Purge::Session { key, due } => self.purge_session(key, due, now),
         }
     }
 }
