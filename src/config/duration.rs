@@ -25,6 +25,24 @@ pub fn parse(text: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// The duration configured at `field` (`text`, when set), or `default`;
+/// a malformed value is reported into `errs` (naming `field`) and the
+/// default stands in, so every configuration error is reported at once.
+pub fn or_default(
+    field: &str,
+    text: Option<&str>,
+    default: Duration,
+    errs: &mut Vec<String>,
+) -> Duration {
+    match text {
+        None => default,
+        Some(t) => parse(t).unwrap_or_else(|e| {
+            errs.push(format!("{field}: {e}"));
+            default
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

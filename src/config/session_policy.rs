@@ -5,8 +5,6 @@
 //! session born dead. An idle timeout longer than the absolute lifetime is
 //! accepted and has no effect (a session never outlives its handle).
 
-use std::time::Duration;
-
 use super::raw::RawSessions;
 use super::{SessionPolicy, duration};
 
@@ -14,13 +12,13 @@ use super::{SessionPolicy, duration};
 pub(super) fn validate(raw: &RawSessions, errs: &mut Vec<String>) -> SessionPolicy {
     let d = SessionPolicy::default();
     let p = SessionPolicy {
-        max_lifetime: dur(
+        max_lifetime: duration::or_default(
             "sessions.max_lifetime",
             raw.max_lifetime.as_deref(),
             d.max_lifetime,
             errs,
         ),
-        idle_timeout: dur(
+        idle_timeout: duration::or_default(
             "sessions.idle_timeout",
             raw.idle_timeout.as_deref(),
             d.idle_timeout,
@@ -38,19 +36,10 @@ pub(super) fn validate(raw: &RawSessions, errs: &mut Vec<String>) -> SessionPoli
     p
 }
 
-fn dur(field: &str, text: Option<&str>, default: Duration, errs: &mut Vec<String>) -> Duration {
-    match text {
-        None => default,
-        Some(t) => duration::parse(t).unwrap_or_else(|e| {
-            errs.push(format!("{field}: {e}"));
-            default
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn defaults_values_and_errors() {

@@ -3,8 +3,6 @@
 //! Invariant: `max_ttl` is at least one second, because handles carry whole
 //! seconds and a sub-second cap would make every handle born expired.
 
-use std::time::Duration;
-
 use super::raw::RawTasks;
 use super::{TaskPolicy, duration};
 
@@ -12,8 +10,8 @@ use super::{TaskPolicy, duration};
 pub(super) fn validate(raw: &RawTasks, errs: &mut Vec<String>) -> TaskPolicy {
     let d = TaskPolicy::default();
     let p = TaskPolicy {
-        max_ttl: dur("tasks.max_ttl", raw.max_ttl.as_deref(), d.max_ttl, errs),
-        result_retention: dur(
+        max_ttl: duration::or_default("tasks.max_ttl", raw.max_ttl.as_deref(), d.max_ttl, errs),
+        result_retention: duration::or_default(
             "tasks.result_retention",
             raw.result_retention.as_deref(),
             d.result_retention,
@@ -34,16 +32,6 @@ pub(super) fn validate(raw: &RawTasks, errs: &mut Vec<String>) -> TaskPolicy {
         }
     }
     p
-}
-
-fn dur(field: &str, text: Option<&str>, default: Duration, errs: &mut Vec<String>) -> Duration {
-    match text {
-        None => default,
-        Some(t) => duration::parse(t).unwrap_or_else(|e| {
-            errs.push(format!("{field}: {e}"));
-            default
-        }),
-    }
 }
 
 #[cfg(test)]

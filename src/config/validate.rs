@@ -139,31 +139,21 @@ fn public_url(
     }
 }
 
-fn dur(field: &str, text: &Option<String>, default: Duration, errs: &mut Vec<String>) -> Duration {
-    match text {
-        None => default,
-        Some(t) => duration::parse(t).unwrap_or_else(|e| {
-            errs.push(format!("{field}: {e}"));
-            default
-        }),
-    }
-}
-
 fn limits(raw: &RawLimits, errs: &mut Vec<String>) -> Limits {
     let d = Limits::default();
     let l = Limits {
         max_body_bytes: raw.max_body_bytes.unwrap_or(d.max_body_bytes),
         max_json_depth: raw.max_json_depth.unwrap_or(d.max_json_depth),
         max_sse_event_bytes: raw.max_sse_event_bytes.unwrap_or(d.max_sse_event_bytes),
-        upstream_timeout: dur(
+        upstream_timeout: duration::or_default(
             "limits.upstream_timeout",
-            &raw.upstream_timeout,
+            raw.upstream_timeout.as_deref(),
             d.upstream_timeout,
             errs,
         ),
-        shutdown_grace: dur(
+        shutdown_grace: duration::or_default(
             "limits.shutdown_grace",
-            &raw.shutdown_grace,
+            raw.shutdown_grace.as_deref(),
             d.shutdown_grace,
             errs,
         ),
@@ -297,15 +287,15 @@ fn auth(
             Ok(url) if matches!(url.scheme_str(), Some("http" | "https")) => {
                 Some(JwksSource::Url {
                     url,
-                    refresh_interval: dur(
+                    refresh_interval: duration::or_default(
                         "auth.jwks_refresh",
-                        &raw.jwks_refresh,
+                        raw.jwks_refresh.as_deref(),
                         Duration::from_secs(300),
                         errs,
                     ),
-                    min_refetch_interval: dur(
+                    min_refetch_interval: duration::or_default(
                         "auth.jwks_min_refetch",
-                        &raw.jwks_min_refetch,
+                        raw.jwks_min_refetch.as_deref(),
                         Duration::from_secs(30),
                         errs,
                     ),
@@ -350,7 +340,12 @@ fn auth(
         jwks: jwks?,
         algorithms,
         hs256_secret,
-        leeway: dur("auth.leeway", &raw.leeway, Duration::from_secs(30), errs),
+        leeway: duration::or_default(
+            "auth.leeway",
+            raw.leeway.as_deref(),
+            Duration::from_secs(30),
+            errs,
+        ),
         claims,
         cache_capacity: raw.cache_capacity.unwrap_or(10_000),
     };
