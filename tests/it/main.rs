@@ -12,6 +12,7 @@ mod attack_current_headers;
 mod attack_current_listen;
 mod attack_legacy;
 mod attack_legacy_list;
+mod attack_parser;
 mod authn;
 mod bad_input;
 mod lifecycle;
