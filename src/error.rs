@@ -347,6 +347,12 @@ fn jsonrpc_message(e: &jsonrpc::Error) -> &'static str {
         jsonrpc::Error::Shape(ShapeError::Batch) => {
             "Invalid Request: JSON-RPC batches are not supported"
         }
+        jsonrpc::Error::Shape(ShapeError::AmbiguousKeys) => {
+            "Invalid Request: object keys that differ only in case or by look-alike characters"
+        }
+        jsonrpc::Error::Shape(ShapeError::AmbiguousMethod) => {
+            "Invalid Request: method name that only resembles a known method"
+        }
         jsonrpc::Error::Shape(_) => "Invalid Request: not a JSON-RPC 2.0 message",
     }
 }

@@ -17,11 +17,17 @@
 //!   lone surrogate escapes; and [`Envelope::from_value`] refuses ambiguous
 //!   shapes (a `method` next to a `result`, both `result` and `error`,
 //!   non-integer ids).
+//! - Decoders that match names loosely must not read a member or a method
+//!   the gateway did not check: [`Envelope::from_value`] (and the skim)
+//!   refuse protocol-level objects whose keys collide under case folding or
+//!   imitate a governed member name, and method names that only imitate a
+//!   known method (see the `folding` module for the exact rule).
 //! - Nesting is bounded by [`Limits::max_depth`] before recursing, so no input
 //!   can overflow the stack.
 //! - Batches (JSON arrays) are refused: no supported protocol version needs
 //!   them, and checking each element is more surface than it is worth.
 
+mod folding;
 mod keys;
 mod message;
 mod skim;
@@ -108,6 +114,8 @@ pub fn to_bytes(value: &Value) -> Bytes {
     Bytes::from(serde_json::to_vec(value).unwrap_or_default())
 }
 
+#[cfg(test)]
+mod folding_tests;
 #[cfg(test)]
 mod skim_tests;
 #[cfg(test)]

@@ -51,6 +51,56 @@ pub mod method {
     pub const TASKS_UPDATE: &str = "tasks/update";
     /// Current-era subscription stream.
     pub const SUBSCRIPTIONS_LISTEN: &str = "subscriptions/listen";
+    /// Legacy task status notification (either direction).
+    pub const NOTIFY_TASKS_STATUS: &str = "notifications/tasks/status";
+    /// Current-era task status notification on the listen stream.
+    pub const NOTIFY_TASKS: &str = "notifications/tasks";
+    /// Current-era listen acknowledgement.
+    pub const NOTIFY_SUBSCRIPTIONS_ACKNOWLEDGED: &str = "notifications/subscriptions/acknowledged";
+
+    /// Every method of every protocol version the gateway knows, in both
+    /// directions. A client method that is not one of these exactly but
+    /// normalizes to one is refused (`jsonrpc::folding`): an upstream that
+    /// matches methods loosely would dispatch it as the known method while
+    /// the gateway's task rules, which match exactly, passed it by.
+    pub const KNOWN: &[&str] = &[
+        INITIALIZE,
+        "ping",
+        SERVER_DISCOVER,
+        "tools/list",
+        TOOLS_CALL,
+        "prompts/list",
+        PROMPTS_GET,
+        "resources/list",
+        "resources/templates/list",
+        RESOURCES_READ,
+        "resources/subscribe",
+        "resources/unsubscribe",
+        "completion/complete",
+        "logging/setLevel",
+        TASKS_GET,
+        TASKS_RESULT,
+        TASKS_LIST,
+        TASKS_CANCEL,
+        TASKS_UPDATE,
+        SUBSCRIPTIONS_LISTEN,
+        "sampling/createMessage",
+        "elicitation/create",
+        "roots/list",
+        "notifications/initialized",
+        "notifications/cancelled",
+        "notifications/progress",
+        "notifications/message",
+        "notifications/roots/list_changed",
+        "notifications/tools/list_changed",
+        "notifications/prompts/list_changed",
+        "notifications/resources/list_changed",
+        "notifications/resources/updated",
+        "notifications/elicitation/complete",
+        NOTIFY_TASKS_STATUS,
+        NOTIFY_TASKS,
+        NOTIFY_SUBSCRIPTIONS_ACKNOWLEDGED,
+    ];
 }
 
 /// JSON-RPC error codes (`mcp-protocol.md` §6).

@@ -14,6 +14,8 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, Visitor};
 use smallvec::SmallVec;
 
+use super::folding::keys_are_ambiguous;
+
 /// Keys seen in one object: a list while small (on the stack up to
 /// [`Self::INLINE`] keys), then a hash set, made only when needed.
 #[derive(Default)]
@@ -41,6 +43,16 @@ impl<'de> KeySet<'de> {
             self.large.get_or_insert_with(HashSet::new).insert(key);
         }
         Ok(())
+    }
+
+    /// Whether the keys held are ambiguous under case folding
+    /// ([`super::folding::keys_are_ambiguous`]).
+    pub(super) fn are_ambiguous(&self) -> bool {
+        let small = self.small.iter().map(AsRef::as_ref);
+        match &self.large {
+            None => keys_are_ambiguous(small),
+            Some(large) => keys_are_ambiguous(small.chain(large.iter().map(AsRef::as_ref))),
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use super::{Error, Limits, VERSION, parse_strict};
+use super::{Error, Limits, VERSION, folding, parse_strict};
 
 /// A JSON-RPC request id: a string or an integer that is an exact `i64` or
 /// `u64`. Null, booleans, objects, arrays and fractional or out-of-range
@@ -52,6 +52,17 @@ pub enum ShapeError {
     /// `"error"` is not an object with an integer `"code"` and a string `"message"`.
     #[error("\"error\" must be an object with an integer \"code\" and a string \"message\"")]
     InvalidErrorObject,
+    /// A protocol-level object has two keys that fold to the same name, or a
+    /// key that folds to a governed member name without being it
+    /// (`"TaskId"`, `"paramſ"`): a case-insensitive decoder reads a member
+    /// the gateway did not check.
+    #[error("object keys are ambiguous under case folding")]
+    AmbiguousKeys,
+    /// A `"method"` that is not a known method but normalizes to one
+    /// (`"Tasks/Get"`, `"tasks/get "`, `"tasks／get"`), or that has a
+    /// control character.
+    #[error("method name is ambiguous")]
+    AmbiguousMethod,
 }
 
 /// What kind of JSON-RPC message an [`Envelope`] holds.
@@ -180,6 +191,9 @@ impl Message {
             return Self::classify_response(object);
         };
         let method = method.as_str().ok_or(ShapeError::MethodNotString)?;
+        if folding::method_is_ambiguous(method) {
+            return Err(ShapeError::AmbiguousMethod);
+        }
         if object.contains_key("result") || object.contains_key("error") {
             return Err(ShapeError::Ambiguous);
         }
@@ -229,8 +243,10 @@ impl Envelope {
     /// Classifies a parsed value.
     ///
     /// Rules: an array is a [`ShapeError::Batch`]; anything else that is not
-    /// an object is [`ShapeError::NotAnObject`]; `"jsonrpc"` must be exactly
-    /// `"2.0"`. With a `"method"` (a string, and no `"result"`/`"error"`):
+    /// an object is [`ShapeError::NotAnObject`]; no protocol-level object may
+    /// have ambiguous keys ([`ShapeError::AmbiguousKeys`]); `"jsonrpc"` must
+    /// be exactly `"2.0"`. With a `"method"` (a string that is not an
+    /// ambiguous method name, and no `"result"`/`"error"`):
     /// `"params"`, if present, is an object or array; an `"id"` makes it a
     /// request and must be a valid [`Id`], no `"id"` makes it a
     /// notification. Without a `"method"` it is a response: exactly one of
@@ -242,6 +258,9 @@ impl Envelope {
     /// The first rule broken, as a [`ShapeError`].
     pub fn from_value(value: Value) -> Result<Self, ShapeError> {
         let message = match &value {
+            Value::Object(object) if folding::tree_is_ambiguous(object) => {
+                return Err(ShapeError::AmbiguousKeys);
+            }
             Value::Object(object) => Message::classify(object)?,
             Value::Array(_) => return Err(ShapeError::Batch),
             _ => return Err(ShapeError::NotAnObject),

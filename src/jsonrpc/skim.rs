@@ -16,6 +16,10 @@
 //!   tree: only object members count (an array `params` has no `_meta`).
 //! - Duplicate detection costs O(1) per key: keys are borrowed from the
 //!   input when unescaped, kept in a small list, then in a hash set.
+//! - The folding rule ([`folding`]) runs on the keys each protocol-level
+//!   object already holds for duplicate detection, once the object is
+//!   complete; it only records a flag, so a later parse error still wins,
+//!   as it does for the tree.
 
 use std::cell::Cell;
 use std::fmt;
@@ -23,6 +27,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Number, Value};
 
+use super::folding::{self, Scope};
 use super::keys::{KeySeed, KeySet};
 use super::strict::{Ctx, MAX_KEY_CHARS};
 use super::{DEPTH_CEILING, Error, Id, Limits, Message, ParseError, ShapeError, VERSION};
@@ -73,6 +78,7 @@ impl Summary {
             depth: 0,
             role: Role::Top,
             keep: false,
+            scope: Scope::Envelope,
         }
         .deserialize(&mut de)
         .and_then(|cap| de.end().map(|()| cap));
@@ -142,6 +148,7 @@ struct Found {
     task_id: Cell<Option<Field>>,
     has_task: Cell<bool>,
     listens_for_tasks: Cell<bool>,
+    ambiguous_keys: Cell<bool>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -203,12 +210,18 @@ impl Found {
             Cap::Array => return Err(ShapeError::Batch),
             _ => return Err(ShapeError::NotAnObject),
         }
+        if self.ambiguous_keys.get() {
+            return Err(ShapeError::AmbiguousKeys);
+        }
         if !self.jsonrpc_ok.get() {
             return Err(ShapeError::Version);
         }
         let has_error = self.error.get().is_some();
         let message = if let Some(method) = self.method.take() {
             let method = method.ok_or(ShapeError::MethodNotString)?;
+            if folding::method_is_ambiguous(&method) {
+                return Err(ShapeError::AmbiguousMethod);
+            }
             if self.has_result.get() || has_error {
                 return Err(ShapeError::Ambiguous);
             }
@@ -281,7 +294,7 @@ fn child_of(role: Role, key: &str) -> (Role, bool) {
     }
 }
 
-/// One value at `depth`, playing `role`.
+/// One value at `depth`, playing `role`, in `scope`.
 #[derive(Clone, Copy)]
 struct Node<'a> {
     ctx: &'a Ctx,
@@ -289,6 +302,7 @@ struct Node<'a> {
     depth: usize,
     role: Role,
     keep: bool,
+    scope: Scope,
 }
 
 impl Node<'_> {
@@ -351,7 +365,10 @@ impl<'de> Visitor<'de> for Node<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Cap, A::Error> {
-        let child = self.enter()?;
+        let child = Node {
+            scope: self.scope.element(),
+            ..self.enter()?
+        };
         while seq.next_element_seed(child)?.is_some() {}
         Ok(Cap::Array)
     }
@@ -364,6 +381,7 @@ impl<'de> Visitor<'de> for Node<'_> {
             let cap = map.next_value_seed(Node {
                 role,
                 keep,
+                scope: self.scope.member(&key),
                 ..child
             })?;
             if self.role != Role::Any {
@@ -373,6 +391,9 @@ impl<'de> Visitor<'de> for Node<'_> {
                 let key = key.chars().take(MAX_KEY_CHARS).collect();
                 return Err(self.ctx.fail(ParseError::DuplicateKey { key }));
             }
+        }
+        if self.scope.checks_keys() && !self.found.ambiguous_keys.get() && keys.are_ambiguous() {
+            self.found.ambiguous_keys.set(true);
         }
         Ok(Cap::Object)
     }

@@ -1,5 +1,7 @@
 //! [`Summary::skim`] against [`Envelope::parse`]: same verdict, same error,
-//! and the captured fields equal what the tree says.
+//! and the captured fields equal what the tree says; the generated keys and
+//! methods include ones that collide or imitate under case folding, inside
+//! and outside the user-data subtrees.
 
 use proptest::prelude::*;
 use serde_json::Value;
@@ -98,6 +100,13 @@ fn fixed_cases_agree() {
         r#"{"jsonrpc":"2.0","id":18446744073709551615,"method":"a"}"#,
         r#"{"jsonrpc":"2.0","id":-9223372036854775808,"method":"a"}"#,
         r#"{"jsonrpc":"2.0","method":"a","params":[{"_meta":{}}]}"#,
+        r#"{"jsonrpc":"2.0","id":1,"method":"tasks/get","params":{"taskId":"a","TaskId":"b"}}"#,
+        r#"{"jsonrpc":"2.0","id":1,"method":"tasks/get","params":{"ta\u017fkId":"b"}}"#,
+        r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":{"a":1,"A":2}}}"#,
+        r#"{"jsonrpc":"2.0","id":1,"method":"Tasks/Get"}"#,
+        r#"{"jsonrpc":"2.0","id":1,"Method":"tasks/get","method":1}"#,
+        r#"{"jsonrpc":"2.0","id":1,"method":"tasks\u0000/get","result":1}"#,
+        r#"{"jsonrpc":"2.0","id":1,"result":{"content":{"a":1,"A":2}}}"#,
         "",
         "{",
     ];
@@ -152,9 +161,36 @@ fn key() -> impl Strategy<Value = String> {
         "taskIds",
         "a",
         "\\u0061",
+        // The names that open user-data subtrees.
+        "arguments",
+        "inputResponses",
+        "context",
+        "content",
+        "data",
     ])
     .prop_map(String::from);
-    prop_oneof![1 => known, 2 => "[a-z]{1,8}"]
+    // Keys that collide with the ones above, or imitate governed names,
+    // under case folding (raw and escaped non-ASCII).
+    let folding = prop::sample::select(vec![
+        "A",
+        "\\u0041",
+        "TaskId",
+        "taskid",
+        "ta\\u017fkId",
+        "taſkIds",
+        "tas\\u212aId",
+        "tasK",
+        "Method",
+        "paramſ",
+        "ID",
+        "_Meta",
+        "Arguments",
+        "DATA",
+        "Io.modelcontextprotocol/protocolVersion",
+        "ı",
+    ])
+    .prop_map(String::from);
+    prop_oneof![3 => known, 1 => folding, 5 => "[a-z]{1,8}", 1 => "[a-zA-Z]{1,2}"]
 }
 
 /// Scalars, mostly valid; a few that are not JSON (lone surrogate, out of
@@ -238,10 +274,14 @@ fn params() -> impl Strategy<Value = String> {
         member("task", json(), 0.3),
         member("_meta", prop_oneof![4 => meta, 1 => json()], 0.6),
         member("notifications", notifications, 0.2),
-        prop::collection::vec((key(), json()), 0..3),
+        (
+            member("arguments", json(), 0.4),
+            prop::collection::vec((key(), json()), 0..3),
+        ),
     )
-        .prop_map(|(a, b, c, d, e, f, rest)| {
-            let mut all: Vec<(String, String)> = [a, b, c, d, e, f].into_iter().flatten().collect();
+        .prop_map(|(a, b, c, d, e, f, (g, rest))| {
+            let mut all: Vec<(String, String)> =
+                [a, b, c, d, e, f, g].into_iter().flatten().collect();
             all.extend(rest);
             object(all)
         });
@@ -255,6 +295,15 @@ fn message() -> impl Strategy<Value = String> {
     let method = prop_oneof![
         5 => prop::sample::select(vec!["\"tools/call\"", "\"tasks/get\"", "\"ping\""])
             .prop_map(String::from),
+        2 => prop::sample::select(vec![
+            "\"Tasks/Get\"",
+            "\"tasks/get \"",
+            "\"tasks\\u0000/get\"",
+            "\"tasks／get\"",
+            "\"ta\\u017fks/get\"",
+            "\"vendor/Tasks\"",
+        ])
+        .prop_map(String::from),
         1 => leaf(),
     ];
     let error = prop_oneof![

@@ -15,6 +15,7 @@ mod attack_edges_auth;
 mod attack_edges_tasks;
 mod attack_legacy;
 mod attack_legacy_list;
+mod attack_parser;
 mod authn;
 mod bad_input;
 mod lifecycle;
