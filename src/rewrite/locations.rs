@@ -13,16 +13,9 @@ use super::Selector::{
 use super::{Location, Seg};
 use crate::mcp::meta::{RELATED_TASK, RELATED_TASK_IDS};
 use crate::mcp::method::{
+    NOTIFY_SUBSCRIPTIONS_ACKNOWLEDGED as NOTIFY_ACKNOWLEDGED, NOTIFY_TASKS, NOTIFY_TASKS_STATUS,
     SUBSCRIPTIONS_LISTEN, TASKS_CANCEL, TASKS_GET, TASKS_LIST, TASKS_RESULT, TASKS_UPDATE,
 };
-
-// Method names only this module needs.
-/// Legacy status notification (and current-era SDK drift, M11).
-const NOTIFY_TASKS_STATUS: &str = "notifications/tasks/status";
-/// Current-era status notification on the listen stream (M6).
-const NOTIFY_TASKS: &str = "notifications/tasks";
-/// Current-era listen acknowledgement (M5).
-const NOTIFY_ACKNOWLEDGED: &str = "notifications/subscriptions/acknowledged";
 
 // Paths shared by several rows.
 const PARAMS_TASK_ID: &[Seg] = &[Key("params"), Key("taskId")];

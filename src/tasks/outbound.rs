@@ -26,7 +26,7 @@ use super::inbound::Follow;
 use super::{Caller, TaskGuard, task_object};
 use crate::handle::{Kind, Sealed};
 use crate::jsonrpc::{self, Id};
-use crate::mcp::method::{TASKS_LIST, TASKS_RESULT};
+use crate::mcp::method::{NOTIFY_SUBSCRIPTIONS_ACKNOWLEDGED, TASKS_LIST, TASKS_RESULT};
 use crate::mcp::{Era, code};
 use crate::rewrite::{self, Direction, Role};
 use crate::store::{self, TaskRecord};
@@ -253,8 +253,7 @@ impl TaskGuard {
         message: &mut Value,
         now: u64,
     ) -> Result<(), Unresolved> {
-        if message.get("method").and_then(Value::as_str)
-            != Some("notifications/subscriptions/acknowledged")
+        if message.get("method").and_then(Value::as_str) != Some(NOTIFY_SUBSCRIPTIONS_ACKNOWLEDGED)
         {
             return Ok(());
         }

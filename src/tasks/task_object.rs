@@ -18,11 +18,7 @@
 use serde_json::{Map, Value};
 
 use crate::mcp::Era;
-use crate::mcp::method::{TASKS_CANCEL, TASKS_GET, TASKS_LIST};
-
-/// Legacy and current-era status notifications.
-const NOTIFY_TASKS_STATUS: &str = "notifications/tasks/status";
-const NOTIFY_TASKS: &str = "notifications/tasks";
+use crate::mcp::method::{NOTIFY_TASKS, NOTIFY_TASKS_STATUS, TASKS_CANCEL, TASKS_GET, TASKS_LIST};
 
 /// The statuses after which a task never changes.
 const TERMINAL: [&str; 3] = ["completed", "failed", "cancelled"];
