@@ -152,8 +152,10 @@ impl Scope {
 }
 
 /// Whether the keys of one protocol-level object (distinct, as the strict
-/// parser guarantees) are ambiguous: a key folds to a governed member name
-/// without being it, or two keys fold to the same string.
+/// parser guarantees) are ambiguous: a key has a control character (a
+/// decoder that stops at NUL reads `"taskId\u0000x"` as `taskId`; no
+/// protocol name has one), a key folds to a governed member name without
+/// being it, or two keys fold to the same string.
 ///
 /// ASCII keys compare a key only with the governed names of its
 /// [`signature`] (usually none or one), and with the other keys: pairwise
@@ -169,7 +171,9 @@ where
         if !key.is_ascii() {
             return unicode_keys_are_ambiguous(keys);
         }
-        if GOVERNED.imitated_by_ascii(key, signature(key)) {
+        if key.bytes().any(|b| b.is_ascii_control())
+            || GOVERNED.imitated_by_ascii(key, signature(key))
+        {
             return true;
         }
         count += 1;
@@ -187,7 +191,10 @@ fn unicode_keys_are_ambiguous<'a, I>(keys: I) -> bool
 where
     I: Iterator<Item = &'a str> + Clone,
 {
-    if keys.clone().any(|key| GOVERNED.imitated_by(key)) {
+    if keys
+        .clone()
+        .any(|key| key.chars().any(char::is_control) || GOVERNED.imitated_by(key))
+    {
         return true;
     }
     if keys.clone().count() > SMALL {

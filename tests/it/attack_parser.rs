@@ -62,6 +62,14 @@ fn key_attacks(h: &str) -> Vec<(&'static str, Value)> {
             body(Some(4), "tasks/get", json!({"TaskId": RAW})),
         ),
         (
+            "taskId + NUL-terminated taskId",
+            body(
+                Some(4),
+                "tasks/get",
+                json!({"taskId": h, "taskId\u{0}x": RAW}),
+            ),
+        ),
+        (
             "taskid alone",
             body(Some(5), "tasks/cancel", json!({"taskid": RAW})),
         ),
