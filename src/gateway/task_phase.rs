@@ -11,7 +11,10 @@
 //!   message (body or event) the pre-check clears.
 //! - A request is re-serialized only when it actually changed.
 //! - An upstream message the pre-check flags but that is not JSON is not
-//!   relayed (it may hold an upstream id the gateway cannot place).
+//!   relayed (it may hold an upstream id the gateway cannot place); an
+//!   answer that is neither JSON nor SSE to a request that names or creates
+//!   a task carries no upstream id the client has no handle for
+//!   ([`opaque_body`]).
 //! - Both generations are governed whatever version a request declares
 //!   (a dual-generation server dispatches by method name): a task method the
 //!   declared era does not have is answered `-32601` as a server of that era
