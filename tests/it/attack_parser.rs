@@ -16,7 +16,9 @@ use http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::attack::{Fixture, Peer, VERSION, Who};
-use crate::support::attack_current::{CPeer, CURRENT, CurrentFixture, mcp_name};
+use crate::support::attack_current::{
+    CPeer, CURRENT, CurrentFixture, assert_nothing_forwarded, mcp_name,
+};
 use crate::support::client::{Answer, Call};
 use crate::support::current_upstream::TASKS_EXT;
 use crate::support::upstream::Upstream;
@@ -195,15 +197,7 @@ const METHOD_ATTACKS: &[&str] = &[
 /// Asserts the refusal: `400`, `-32600`, a generic message that echoes
 /// nothing the attacker sent, nothing forwarded since `before`.
 fn assert_refused_400(up: &Upstream, before: usize, a: &Answer, secrets: &[&str], label: &str) {
-    let arrived = up.seen()[before..].to_vec();
-    assert!(
-        arrived.is_empty(),
-        "{label}: the upstream received {:?}",
-        arrived
-            .iter()
-            .map(|s| String::from_utf8_lossy(&s.body).to_string())
-            .collect::<Vec<_>>()
-    );
+    assert_nothing_forwarded(up, before, label);
     assert_eq!(a.status, StatusCode::BAD_REQUEST, "{label}: {:?}", a.body);
     assert!(
         a.header("content-type")
