@@ -1,7 +1,7 @@
 //! Validation of the settings that have no test of their own elsewhere.
 
 use super::*;
-use crate::config::raw::{RawListen, RawRoute};
+use crate::config::raw::{RawAuth, RawListen, RawRoute};
 
 fn raw(workers: Option<usize>) -> RawConfig {
     RawConfig {
