@@ -83,6 +83,12 @@ impl Exchange {
         self.follow.as_ref().and_then(|f| f.method.as_deref())
     }
 
+    /// Whether the request may still create a task (it holds its creation
+    /// ticket; a poisoned lock counts as yes).
+    fn may_create(&self) -> bool {
+        self.creation.lock().map_or(true, |c| c.is_some())
+    }
+
     /// Whether an upstream message must go through the task rules: the
     /// pre-check flags it, capabilities must be mediated, or it answers a
     /// follow-up (whose error text may quote the upstream id, M8).
@@ -267,7 +273,7 @@ pub(super) fn names_or_creates_task(exchange: &Exchange) -> bool {
         .as_ref()
         .is_some_and(|f| !f.resolved.is_empty())
         || exchange.request_method().is_some_and(is_task_operation)
-        || exchange.creation.lock().map_or(true, |c| c.is_some())
+        || exchange.may_create()
 }
 
 /// An upstream body that is neither JSON nor SSE (`text/plain`, `text/html`,
@@ -286,7 +292,7 @@ pub(super) fn opaque_body(exchange: &Exchange, bytes: Bytes) -> Option<Bytes> {
     if bytes.is_empty() {
         return Some(bytes);
     }
-    let creating = exchange.creation.lock().map_or(true, |c| c.is_some());
+    let creating = exchange.may_create();
     let follow = exchange.follow.as_ref()?;
     let lists = exchange.request_method() == Some(TASKS_LIST);
     if creating || lists || follow.resolved.is_empty() {
