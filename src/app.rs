@@ -25,9 +25,10 @@ use tokio::task::JoinHandle;
 use crate::admin::{AdminService, Revoker};
 use crate::auth::Authenticator;
 use crate::config::Config;
-use crate::gateway::{Gateway, GatewayService, Sessions};
+use crate::gateway::{Gateway, GatewayService, Runtime, Sessions, Settings, settings};
 use crate::handle::{HandleCodec, KeyRing};
 use crate::proxy::{UpstreamClient, client_with, tls_config};
+use crate::server::service::HandlerService;
 use crate::server::{self, tls, workers};
 use crate::shutdown::Shutdown;
 use crate::store::memory::MemoryStore;
@@ -77,7 +78,7 @@ impl Running {
 /// # Errors
 /// When a listener cannot be bound, TLS files are unusable, or the
 /// authenticator cannot load its keys.
-pub async fn start(mut config: Config) -> anyhow::Result<Running> {
+pub async fn start(config: Config) -> anyhow::Result<Running> {
     let upstream_tls =
         tls_config(config.upstream_ca_bundle.as_deref()).context("building the upstream client")?;
     let client = client_with(upstream_tls.clone());
@@ -93,8 +94,9 @@ pub async fn start(mut config: Config) -> anyhow::Result<Running> {
     let workers = config.workers.unwrap_or_else(workers::default_count).max(1);
     let (listeners, addr) = workers::bind(config.listen, workers)
         .with_context(|| format!("binding {}", config.listen))?;
-    config.rebase_public_url(addr);
-    let auth = Authenticator::new(config.auth.clone(), client.clone())
+    // Audiences name the public URL, which names the bound port.
+    let auth_config = settings::bound(&config, addr).auth;
+    let auth = Authenticator::new(auth_config, client.clone())
         .await
         .context("loading token verification keys")?;
     let admin_listener = match config.admin {
@@ -109,35 +111,29 @@ pub async fn start(mut config: Config) -> anyhow::Result<Running> {
         .as_ref()
         .map(TcpListener::local_addr)
         .transpose()?;
-    let handles = Arc::new(HandleCodec::new(key_ring(&config)?));
-    let clock = Clock::system();
-    let store = memory_store(&config, &shutdown);
-    let tasks = Arc::new(TaskGuard::new(
-        handles.clone(),
-        store.clone(),
-        config.tasks,
-        clock,
-    ));
-    let sessions = Sessions::new(handles, store, config.sessions, clock);
+    let codec = Arc::new(HandleCodec::new(key_ring(&config)?));
+    let runtime = Runtime {
+        store: memory_store(&config, &shutdown),
+        clock: Clock::system(),
+        shutdown: shutdown.clone(),
+        bound: addr,
+    };
+    let settings = Settings::new(&config, &runtime, Arc::new(auth), codec);
     let revoker = config.admin_token.clone().map(|token| {
         let routes = config.routes.iter().map(|r| r.name.clone()).collect();
-        Arc::new(Revoker::new(tasks.clone(), routes, token))
+        Arc::new(Revoker::new(settings.tasks().clone(), routes, token))
     });
-    let gateway = Arc::new(Gateway::new(
-        &config,
-        Arc::new(auth),
-        sessions,
-        tasks,
-        client,
-        shutdown.clone(),
-    ));
+    let gateway = Arc::new(Gateway::new(settings, runtime));
     let limits = config.limits.clone();
     // Each serving thread forwards through a client (and pool) of its own.
     let services = listeners
         .into_iter()
         .map(|l| {
             let client = UpstreamClient::new(client_with(upstream_tls.clone()));
-            (l, GatewayService::new(gateway.clone(), client))
+            (
+                l,
+                HandlerService(GatewayService::new(gateway.clone(), client)),
+            )
         })
         .collect();
     let shared = workers::Shared {

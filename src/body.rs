@@ -7,9 +7,15 @@
 //! complete body ([`full`], [`empty`]) is held inline, so the common case,
 //! one JSON message each way, allocates nothing for its body; only
 //! streaming bodies are boxed.
+//!
+//! A body can carry an [`EndObserver`]: it learns exactly once how the body
+//! ended for the client (every byte handed over, failed, or dropped before
+//! its end), which is how a request's outcome is known only once the client
+//! really received its answer (streams included).
 
 use std::fmt;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
@@ -20,8 +26,40 @@ use http_body_util::{BodyExt, combinators::UnsyncBoxBody};
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The body type of the whole gateway: complete bytes held inline, or any
-/// streaming body boxed.
-pub struct GatewayBody(Kind);
+/// streaming body boxed; optionally observed to its end.
+pub struct GatewayBody {
+    kind: Kind,
+    observer: Option<Arc<dyn EndObserver>>,
+}
+
+/// How a body ended for the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyEnd {
+    /// Every byte was handed to the connection.
+    Complete,
+    /// The body failed (an upstream stream broke, an event was refused).
+    Failed,
+    /// The body was dropped before its end (the client went away, or the
+    /// connection closed).
+    Abandoned,
+}
+
+impl BodyEnd {
+    /// A stable name for logs and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BodyEnd::Complete => "complete",
+            BodyEnd::Failed => "failed",
+            BodyEnd::Abandoned => "abandoned",
+        }
+    }
+}
+
+/// Told once how an observed body ended ([`GatewayBody::observed`]).
+pub trait EndObserver: Send + Sync + 'static {
+    /// The body ended as `end`.
+    fn body_ended(&self, end: BodyEnd);
+}
 
 enum Kind {
     /// Complete bytes not yet yielded; `None` once yielded, or when empty.
@@ -38,24 +76,69 @@ impl Body for GatewayBody {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        match &mut self.get_mut().0 {
+        let this = self.get_mut();
+        let polled = match &mut this.kind {
             Kind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
             Kind::Streaming(body) => Pin::new(body).poll_frame(cx),
+        };
+        if this.observer.is_some() {
+            match &polled {
+                Poll::Ready(Some(Err(_))) => this.report(BodyEnd::Failed),
+                // A connection need not poll again once the body says it
+                // is over: the last frame handed over is the end.
+                Poll::Ready(None) => this.report(BodyEnd::Complete),
+                Poll::Ready(Some(Ok(_))) if this.kind_ended() => this.report(BodyEnd::Complete),
+                _ => {}
+            }
         }
+        polled
     }
 
     fn is_end_stream(&self) -> bool {
-        match &self.0 {
+        self.kind_ended()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            Kind::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
+            Kind::Streaming(body) => body.size_hint(),
+        }
+    }
+}
+
+impl GatewayBody {
+    fn from_kind(kind: Kind) -> GatewayBody {
+        GatewayBody {
+            kind,
+            observer: None,
+        }
+    }
+
+    /// This body, telling `observer` how it ends (exactly once: at its last
+    /// frame, its failure, or when it is dropped before either).
+    #[must_use]
+    pub fn observed(mut self, observer: Arc<dyn EndObserver>) -> GatewayBody {
+        self.observer = Some(observer);
+        self
+    }
+
+    fn kind_ended(&self) -> bool {
+        match &self.kind {
             Kind::Full(bytes) => bytes.is_none(),
             Kind::Streaming(body) => body.is_end_stream(),
         }
     }
 
-    fn size_hint(&self) -> SizeHint {
-        match &self.0 {
-            Kind::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
-            Kind::Streaming(body) => body.size_hint(),
+    fn report(&mut self, end: BodyEnd) {
+        if let Some(observer) = self.observer.take() {
+            observer.body_ended(end);
         }
+    }
+}
+
+impl Drop for GatewayBody {
+    fn drop(&mut self) {
+        self.report(BodyEnd::Abandoned);
     }
 }
 
@@ -68,7 +151,7 @@ impl Default for GatewayBody {
 impl fmt::Debug for GatewayBody {
     // Never the bytes: bodies carry handles and upstream data.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0 {
+        match &self.kind {
             Kind::Full(bytes) => f
                 .debug_struct("GatewayBody::Full")
                 .field("len", &bytes.as_ref().map_or(0, Bytes::len))
@@ -81,12 +164,12 @@ impl fmt::Debug for GatewayBody {
 /// A complete body from bytes.
 pub fn full(bytes: impl Into<Bytes>) -> GatewayBody {
     let bytes = bytes.into();
-    GatewayBody(Kind::Full((!bytes.is_empty()).then_some(bytes)))
+    GatewayBody::from_kind(Kind::Full((!bytes.is_empty()).then_some(bytes)))
 }
 
 /// An empty body.
 pub fn empty() -> GatewayBody {
-    GatewayBody(Kind::Full(None))
+    GatewayBody::from_kind(Kind::Full(None))
 }
 
 /// Boxes any body whose error converts into [`BoxError`].
@@ -95,7 +178,7 @@ where
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    GatewayBody(Kind::Streaming(body.map_err(Into::into).boxed_unsync()))
+    GatewayBody::from_kind(Kind::Streaming(body.map_err(Into::into).boxed_unsync()))
 }
 
 /// Why a body could not be collected.

@@ -25,7 +25,7 @@ pub use secret::{EnvLookup, Secret};
 pub use validate::{ConfigErrors, from_raw, load_file};
 
 /// The validated configuration. Immutable once built; shared by `Arc`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// Where MCP clients connect.
     pub listen: SocketAddr,

@@ -48,5 +48,6 @@ pub mod server;
 pub mod shutdown;
 pub mod sse;
 pub mod store;
+pub mod target;
 pub mod tasks;
 pub mod telemetry;

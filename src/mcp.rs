@@ -8,8 +8,10 @@
 pub mod era;
 
 pub mod headers;
+pub mod kind;
 
 pub use era::Era;
+pub use kind::MethodKind;
 
 /// HTTP header names (lower case, as `http` stores them).
 pub mod header {

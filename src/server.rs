@@ -8,6 +8,7 @@
 //! listener stops accepting and connections are closed gracefully after their
 //! in-flight requests.
 
+pub mod service;
 pub mod tls;
 pub mod workers;
 

@@ -11,6 +11,7 @@ use serde_json::json;
 
 use crate::auth::{BoundClaim, ClaimMapping, RequiredClaims};
 use crate::config::{Config, RouteConfig};
+use crate::target::Target;
 
 /// Well-known path prefix for Protected Resource Metadata (RFC 9728 §3).
 pub const PRM_PREFIX: &str = "/.well-known/oauth-protected-resource";
@@ -20,6 +21,8 @@ pub const PRM_PREFIX: &str = "/.well-known/oauth-protected-resource";
 pub struct Route {
     /// The configuration it came from.
     pub config: RouteConfig,
+    /// Where its upstream is, with the credential it is sent.
+    pub target: Target,
     /// The route name, shared cheaply with each request's caller.
     pub name: std::sync::Arc<str>,
     /// The RFC 9728 metadata document.
@@ -51,6 +54,10 @@ impl Route {
     }
 }
 
+/// Where a route sits in its [`RouteTable`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteIndex(usize);
+
 /// All routes, looked up by exact path.
 #[derive(Debug)]
 pub struct RouteTable {
@@ -78,6 +85,22 @@ impl RouteTable {
     /// The route serving `path`.
     pub fn find(&self, path: &str) -> Option<&Route> {
         self.routes.iter().find(|r| r.config.path == path)
+    }
+
+    /// The position of the route serving `path` (see [`RouteTable::get`]).
+    pub fn position(&self, path: &str) -> Option<RouteIndex> {
+        self.routes
+            .iter()
+            .position(|r| r.config.path == path)
+            .map(RouteIndex)
+    }
+
+    /// The route at `index`. Indices are only made by
+    /// [`RouteTable::position`] and kept with the table they came from (an
+    /// exchange holds its settings), and tables never change, so the index
+    /// is always in range.
+    pub(super) fn get(&self, index: RouteIndex) -> &Route {
+        &self.routes[index.0]
     }
 
     /// The metadata document served at `path`, if `path` is a PRM well-known
@@ -117,7 +140,15 @@ fn build(config: &RouteConfig, public_url: &str, issuer: &str, claims: &ClaimMap
             claim.missing_description(claims)
         ))
     };
+    let credential = config.credential.as_ref().and_then(|c| {
+        let value = c.value.to_header_value().ok();
+        if value.is_none() {
+            tracing::warn!(route = %config.name, "upstream credential is not a valid header value; not sent");
+        }
+        value.map(|v| (c.header.clone(), v))
+    });
     Route {
+        target: Target::http(config.upstream.clone(), credential),
         name: config.name.as_str().into(),
         metadata: Bytes::from(doc.to_string()),
         challenge_missing: challenge(base.clone()),

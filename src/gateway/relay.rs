@@ -1,0 +1,168 @@
+//! The relay phase: a [`Permitted`] request goes to the route's
+//! [`Target`](crate::target::Target), and the target's answer comes back to
+//! the client — status kept, session id sealed, every upstream message
+//! through the message hook ([`super::messages`]).
+//!
+//! Invariants:
+//! - Only a [`Permitted`] request is sent (GET and DELETE included).
+//! - The upstream's status code reaches the client unchanged (a legacy
+//!   `404` for an expired session must stay a `404` so clients
+//!   re-initialize).
+//! - A stream is relayed event by event as it arrives; dropping the
+//!   client's response (a disconnect) drops the upstream body, which closes
+//!   the upstream stream; streams end at their next event boundary when the
+//!   gateway shuts down.
+//! - An answer that is not a message, to a request that names or creates a
+//!   task, is read (bounded) and never carries an upstream id the client
+//!   has no handle for ([`super::messages::opaque_body`]).
+//! - The relayed body carries the exchange as its completion hook: the
+//!   request's outcome is finished when the client got (or lost) the end.
+
+use std::sync::Arc;
+
+use http::header::CONTENT_LENGTH;
+use http::{HeaderValue, Method, Response};
+
+use super::admission::{Forwardable, Permitted};
+use super::exchange::Exchange;
+use super::messages::{self, MessageEvents};
+use super::outcome::Progress;
+use super::settings::Runtime;
+use crate::body::{GatewayBody, boxed, full, read_limited, until_cancelled};
+use crate::error::GatewayError;
+use crate::proxy::UpstreamClient;
+use crate::sse::RelayBody;
+use crate::target::{Answer, Failure, Outgoing, Sent, TargetLimits};
+
+use super::admission::Rejected;
+
+/// Sends a permitted request and relays the answer. On failure the
+/// request's progress is handed back through `progress`.
+///
+/// # Errors
+/// The answer the gateway gives instead (no usable answer upstream, or the
+/// session could not be recorded).
+pub(super) async fn relay(
+    permitted: Permitted,
+    client: &UpstreamClient,
+    runtime: &Runtime,
+    progress: &mut Option<Progress>,
+) -> Result<Response<GatewayBody>, Rejected> {
+    let forwardable = permitted.into_parts();
+    let exchange = forwardable.exchange.clone();
+    let id = forwardable.id.clone();
+    match exchange_with_upstream(forwardable, client, runtime).await {
+        Ok(response) => {
+            exchange.set_status(response.status());
+            Ok(response.map(|body| body.observed(exchange)))
+        }
+        Err(error) => {
+            *progress = exchange.take_progress();
+            Err(Rejected { error, id })
+        }
+    }
+}
+
+async fn exchange_with_upstream(
+    forwardable: Forwardable,
+    client: &UpstreamClient,
+    runtime: &Runtime,
+) -> Result<Response<GatewayBody>, GatewayError> {
+    let Forwardable {
+        head,
+        body,
+        principal,
+        session,
+        exchange,
+        ..
+    } = forwardable;
+    let settings = exchange.settings();
+    let route = exchange.route();
+    let deleting = head.method == Method::DELETE;
+    let sent = Sent::of_method(&head.method, body).ok_or(GatewayError::MethodNotAllowed)?;
+    let outgoing = Outgoing {
+        sent,
+        metadata: head.headers,
+        query: head.uri.query().map(str::to_owned),
+    };
+    let limits = TargetLimits {
+        answer_timeout: settings.limits.upstream_timeout,
+        max_answer_bytes: settings.limits.max_sse_event_bytes,
+    };
+    // Boxed on its own: the request's future stays small enough for the
+    // allocator's per-thread cache, and so does this one.
+    let reply = Box::pin(route.target.send(client, outgoing, &limits))
+        .await
+        .map_err(|f| match f {
+            Failure::Timeout => GatewayError::UpstreamTimeout,
+            Failure::Unavailable => GatewayError::UpstreamUnavailable,
+            Failure::Unusable => GatewayError::UpstreamAnswerUnusable,
+        })?;
+    let mut headers = reply.metadata;
+    let body = match reply.answer {
+        Answer::Stream(incoming) => {
+            // Events may be rewritten (handles are longer than upstream
+            // ids): the upstream's length no longer holds.
+            headers.remove(CONTENT_LENGTH);
+            // Ask intermediaries not to buffer the stream (long listens).
+            headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+            let events = MessageEvents(exchange.clone());
+            let relay = RelayBody::new(incoming, events, settings.limits.max_sse_event_bytes);
+            until_cancelled(boxed(relay), runtime.shutdown.token().clone())
+        }
+        Answer::Message(bytes) => {
+            let bytes = messages::message(&exchange, bytes)
+                .await
+                .ok_or(GatewayError::UpstreamAnswerUnusable)?;
+            headers.remove(CONTENT_LENGTH);
+            full(bytes)
+        }
+        Answer::Opaque(incoming) if messages::names_or_creates_task(&exchange) => {
+            // Not a message the task rules can read: bounded, and relayed
+            // only when it cannot carry an upstream id the client has no
+            // handle for.
+            let bytes = read_limited(incoming, settings.limits.max_sse_event_bytes)
+                .await
+                .map_err(|_| GatewayError::UpstreamAnswerUnusable)?;
+            let bytes = messages::opaque_body(&exchange, bytes)
+                .ok_or(GatewayError::UpstreamAnswerUnusable)?;
+            headers.remove(CONTENT_LENGTH);
+            full(bytes)
+        }
+        Answer::Opaque(incoming) => boxed(incoming),
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = reply.status;
+    *response.headers_mut() = headers;
+    seal_session(&exchange, &principal, session.as_deref(), &mut response).await?;
+    if deleting
+        && response.status().is_success()
+        && let Some(ended) = &session
+    {
+        Box::pin(settings.sessions.ended(&route.config.name, ended)).await;
+    }
+    Ok(response)
+}
+
+/// The answer's `Mcp-Session-Id`: the client's own handle back, or a new
+/// session opened for the caller (the `initialize` answer).
+async fn seal_session(
+    exchange: &Arc<Exchange>,
+    principal: &crate::auth::Principal,
+    session: Option<&super::session::Presented>,
+    response: &mut Response<GatewayBody>,
+) -> Result<(), GatewayError> {
+    let sessions = &exchange.settings().sessions;
+    let route_name = exchange.route().config.name.as_str();
+    let opening = sessions.to_client(route_name, session, response.headers_mut());
+    if let Some(upstream_session) = opening {
+        let open = sessions.open(
+            route_name,
+            principal,
+            upstream_session,
+            response.headers_mut(),
+        );
+        Box::pin(open).await?;
+    }
+    Ok(())
+}

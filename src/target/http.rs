@@ -1,0 +1,178 @@
+//! [`HttpTarget`]: an MCP server over streamable HTTP.
+//!
+//! Invariants: the upstream request carries the route's credential and
+//! never the client's (not in a header, and not in the query string, which
+//! is carried only once the pipeline has refused any that carries a token);
+//! hop-by-hop headers are removed both ways; the answer is classified by
+//! its media type (`application/json` → one message, read whole up to its
+//! limit; `text/event-stream` → a stream; anything else → opaque, unread).
+
+use ::http::header::CONTENT_TYPE;
+use ::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
+
+use super::{Answer, Failure, Outgoing, Reply, Sent, TargetLimits};
+use crate::body::{ReadError, empty, full, read_limited};
+use crate::proxy::{UpstreamClient, headers};
+
+/// An HTTP(S) upstream and the credential it is sent.
+#[derive(Clone)]
+pub struct HttpTarget {
+    uri: Uri,
+    credential: Option<(HeaderName, HeaderValue)>,
+}
+
+impl std::fmt::Debug for HttpTarget {
+    // Never the credential.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpTarget")
+            .field("uri", &self.uri)
+            .field("credential", &self.credential.as_ref().map(|(n, _)| n))
+            .finish()
+    }
+}
+
+impl HttpTarget {
+    /// The upstream at `uri`, sent `credential` (marked sensitive).
+    pub fn new(uri: Uri, credential: Option<(HeaderName, HeaderValue)>) -> HttpTarget {
+        let credential = credential.map(|(name, mut value)| {
+            value.set_sensitive(true);
+            (name, value)
+        });
+        HttpTarget { uri, credential }
+    }
+
+    /// Sends one exchange and classifies the answer.
+    pub(super) async fn send(
+        &self,
+        client: &UpstreamClient,
+        outgoing: Outgoing,
+        limits: &TargetLimits,
+    ) -> Result<Reply, Failure> {
+        let Outgoing {
+            sent,
+            mut metadata,
+            query,
+        } = outgoing;
+        headers::to_upstream(&mut metadata, None);
+        if let Some((name, value)) = &self.credential {
+            metadata.insert(name.clone(), value.clone());
+        }
+        let (method, body) = match sent {
+            Sent::Message(bytes) => (Method::POST, full(bytes)),
+            Sent::OpenStream => (Method::GET, empty()),
+            Sent::EndSession => (Method::DELETE, empty()),
+        };
+        let mut request = Request::new(body);
+        *request.method_mut() = method;
+        *request.uri_mut() = upstream_uri(&self.uri, query.as_deref());
+        *request.headers_mut() = metadata;
+        // Boxed on its own: awaiting a future the caller owns would copy it.
+        let response = Box::pin(tokio::time::timeout(
+            limits.answer_timeout,
+            client.request(request),
+        ))
+        .await
+        .map_err(|_| Failure::Timeout)?
+        .map_err(|e| {
+            tracing::warn!(upstream = %self.authority(), error = %e, "upstream request failed");
+            Failure::Unavailable
+        })?;
+        let (mut parts, incoming) = response.into_parts();
+        headers::to_client(&mut parts.headers);
+        let answer = if media_type_is(&parts.headers, "text/event-stream") {
+            Answer::Stream(incoming)
+        } else if media_type_is(&parts.headers, "application/json") {
+            // A JSON answer is one message: read it whole (bounded).
+            let bytes = read_limited(incoming, limits.max_answer_bytes)
+                .await
+                .map_err(|e| {
+                    let reason = match e {
+                        ReadError::TooLarge { .. } => "too large",
+                        ReadError::Stream(_) => "body failed",
+                    };
+                    tracing::warn!(upstream = %self.authority(), reason, "upstream JSON answer unusable");
+                    Failure::Unusable
+                })?;
+            Answer::Message(bytes)
+        } else {
+            Answer::Opaque(incoming)
+        };
+        Ok(Reply {
+            status: parts.status,
+            metadata: parts.headers,
+            answer,
+        })
+    }
+
+    fn authority(&self) -> &str {
+        self.uri.authority().map_or("", |a| a.as_str())
+    }
+}
+
+/// The upstream URL, carrying the client's query string when the upstream
+/// URL has none of its own.
+fn upstream_uri(upstream: &Uri, query: Option<&str>) -> Uri {
+    match (upstream.query(), query) {
+        (None, Some(q)) => {
+            let pq = format!("{}?{q}", upstream.path());
+            let mut parts = upstream.clone().into_parts();
+            parts.path_and_query = pq.parse().ok();
+            Uri::from_parts(parts).unwrap_or_else(|_| upstream.clone())
+        }
+        _ => upstream.clone(),
+    }
+}
+
+/// Whether the `Content-Type` is `want` (parameters ignored, any case).
+pub(crate) fn media_type_is(headers: &HeaderMap, want: &str) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(want))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_is_carried_unless_upstream_has_its_own() {
+        let up: Uri = "http://u:1/mcp".parse().unwrap();
+        assert_eq!(
+            upstream_uri(&up, Some("a=1")).to_string(),
+            "http://u:1/mcp?a=1"
+        );
+        let up_q: Uri = "http://u:1/mcp?k=v".parse().unwrap();
+        assert_eq!(
+            upstream_uri(&up_q, Some("a=1")).to_string(),
+            "http://u:1/mcp?k=v"
+        );
+        assert_eq!(upstream_uri(&up, None).to_string(), "http://u:1/mcp");
+    }
+
+    #[test]
+    fn media_types_ignore_parameters_and_case() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("Application/JSON; charset=utf-8"),
+        );
+        assert!(media_type_is(&h, "application/json"));
+        assert!(!media_type_is(&h, "text/event-stream"));
+        assert!(!media_type_is(&HeaderMap::new(), "application/json"));
+    }
+
+    #[test]
+    fn the_credential_is_never_shown() {
+        let t = HttpTarget::new(
+            "http://u:1/mcp".parse().unwrap(),
+            Some((
+                HeaderName::from_static("authorization"),
+                HeaderValue::from_static("Bearer upstream-secret"),
+            )),
+        );
+        let shown = format!("{t:?}");
+        assert!(!shown.contains("upstream-secret"), "{shown}");
+    }
+}
