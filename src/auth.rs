@@ -118,7 +118,7 @@ impl Authenticator {
         let digest = TokenCache::digest(token);
         if let Some(hit) = self.cache.get(&digest) {
             return match verify::check_window(
-                hit.principal.expires_at,
+                hit.principal.expires_at(),
                 hit.not_before,
                 now,
                 self.policy.leeway,
