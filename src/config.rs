@@ -19,7 +19,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use http::{HeaderName, Uri};
+use http::Uri;
 
 pub use secret::{EnvLookup, Secret};
 pub use validate::{ConfigErrors, from_raw, load_file};
@@ -208,7 +208,7 @@ pub struct RouteConfig {
     /// Upstream MCP endpoint URL.
     pub upstream: Uri,
     /// Credential the gateway presents upstream instead of the client's token.
-    pub credential: Option<Credential>,
+    pub credential: Option<crate::proxy::Credential>,
     /// Scopes every caller must hold on this route.
     pub required_scopes: Vec<String>,
     /// Bound claims a token may lack on this route (single-tenant
@@ -221,13 +221,4 @@ pub struct RouteConfig {
     pub tasks: bool,
     /// How the upstream words an unknown task, so a refusal reads the same.
     pub unknown_task_wording: crate::mcp::UnknownTaskWording,
-}
-
-/// A header the gateway adds to upstream requests.
-#[derive(Debug, Clone)]
-pub struct Credential {
-    /// Header name, e.g. `authorization`.
-    pub header: HeaderName,
-    /// Header value; marked sensitive, never logged.
-    pub value: Secret,
 }

@@ -11,8 +11,9 @@ use http::{HeaderName, Uri};
 
 use super::raw::{RawConfig, RawCredential, RawLimits, RawRoute};
 use super::secret::{EnvLookup, Secret, SecretSource};
-use super::{Config, Credential, Limits, RouteConfig, TlsFiles, duration};
+use super::{Config, Limits, RouteConfig, TlsFiles, duration};
 use crate::auth::BoundClaim;
+use crate::proxy::Credential;
 
 /// Every problem found in a configuration.
 #[derive(Debug, Default)]
@@ -262,9 +263,8 @@ fn credential(
             return None;
         }
     };
-    let loaded = Secret::load(&source, env).and_then(|s| s.to_header_value().map(|_| s));
-    match loaded {
-        Ok(value) => Some(Credential { header, value }),
+    match Secret::load(&source, env).and_then(|s| s.to_header_value()) {
+        Ok(value) => Some(Credential::new(header, value)),
         Err(e) => {
             errs.push(format!("{at}.credential: {e}"));
             None
