@@ -122,7 +122,7 @@ pub enum GatewayError {
         /// What the client presented, echoed as the official SDKs do.
         presented: String,
         /// The upstream SDK's words for it.
-        wording: crate::mcp::UnknownTaskWording,
+        wording: mcp::UnknownTaskWording,
     },
     /// Task state could not be checked (store failure): fail closed.
     #[error("task state unavailable")]

@@ -224,6 +224,39 @@ mod tests {
     }
 
     #[test]
+    fn each_mismatch_names_the_header_and_never_its_value() {
+        let p = json!({"taskId": "secret-id"});
+        let cases = [
+            (headers(&[]), "Mcp-Method header is required"),
+            (
+                headers(&[("mcp-method", "tasks/cancel")]),
+                "Mcp-Method disagrees with the body",
+            ),
+            (
+                headers(&[("mcp-method", "tasks/get")]),
+                "Mcp-Name header is required",
+            ),
+            (
+                headers(&[("mcp-method", "tasks/get"), ("mcp-name", "other-id")]),
+                "Mcp-Name disagrees with the body",
+            ),
+            (
+                headers(&[("mcp-method", "tasks/get"), ("mcp-name", "=?base64?!!?=")]),
+                "malformed base64 header value",
+            ),
+        ];
+        for (h, want) in cases {
+            let got = check_current(&h, "2026-07-28", Some("tasks/get"), Some(&p));
+            assert_eq!(got.map_err(Mismatch::message), Err(want), "{h:?}");
+        }
+        let h = headers(&[("mcp-method", "ping"), ("mcp-name", "x")]);
+        assert_eq!(
+            check_current(&h, "2026-07-28", Some("ping"), None).map_err(Mismatch::message),
+            Err("Mcp-Name given for a method without a name")
+        );
+    }
+
+    #[test]
     fn sentinel_round_trips_non_ascii() {
         for v in ["plain-id", "tâche-ü", " lead", "=?base64?x?="] {
             assert_eq!(decode_sentinel(&encode_sentinel(v)).unwrap(), v);
