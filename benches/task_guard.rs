@@ -28,14 +28,8 @@ use taskgate::tasks::{Caller, Clock, Follow, TaskGuard};
 const ID: &str = "786512e2-9e0d-44bd-8f29-7e1a2b3c4d5e";
 
 fn caller(sub: &str, session: Option<&str>) -> Caller {
-    let principal = Principal {
-        issuer: "https://login.example.com/".into(),
-        subject: sub.into(),
-        tenant: Some("acme".into()),
-        client: Some("app".into()),
-        scopes: vec![],
-        expires_at: 0,
-    };
+    let principal =
+        Principal::for_tests("https://login.example.com/", sub, Some("acme"), Some("app"));
     Caller::new(
         "mcp".into(),
         Arc::new(principal),

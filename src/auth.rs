@@ -1,7 +1,8 @@
 //! Bearer JWT verification: the gateway as an OAuth 2.1 resource server.
 //!
-//! Sits right after the body-size limit in the request pipeline: the
-//! `Authorization` header goes in, an `Arc<`[`Principal`]`>` or a
+//! Runs before the request body is read (after routing and the header
+//! checks), so an unauthenticated request costs no body read or JSON parse:
+//! the `Authorization` header goes in, an `Arc<`[`Principal`]`>` or a
 //! [`Rejection`] comes out. Owns the JWKS ([`JwksSource`], lazily refreshed),
 //! the verified-token cache and the mapping from claims to tenant, client and
 //! scopes ([`ClaimMapping`]).
@@ -13,6 +14,7 @@
 //! | `jwks` | JWK set parsing and per-token key selection |
 //! | `keystore` | the current key set, lazy single-flight refresh, refetch rate limit |
 //! | `claims` | [`ClaimPath`], [`ClaimMapping`] |
+//! | `principal` | [`Principal`], built only here from a verified token |
 //! | `required` | [`BoundClaim`], [`RequiredClaims`]: which claims a route requires |
 //! | `cache` | the verified-token cache (SHA-256 keyed) |
 //!
@@ -21,6 +23,8 @@
 //!   HMAC-with-a-public-key confusion and cross-family keys are refused.
 //! - `iss` (exact), `aud`, `exp` (required) and `nbf` are checked with the
 //!   configured leeway, on every request, including cache hits.
+//! - A [`Principal`] comes only from a token that passed every check above
+//!   (its fields are private; see `principal`).
 //! - Tokens and key material are never logged, cached in clear or `Debug`-printed.
 //! - Nothing here panics on input.
 
@@ -118,7 +122,7 @@ impl Authenticator {
         let digest = TokenCache::digest(token);
         if let Some(hit) = self.cache.get(&digest) {
             return match verify::check_window(
-                hit.principal.expires_at,
+                hit.principal.expires_at(),
                 hit.not_before,
                 now,
                 self.policy.leeway,

@@ -19,7 +19,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use http::{HeaderName, Uri};
+use http::Uri;
 
 pub use secret::{EnvLookup, Secret};
 pub use validate::{ConfigErrors, from_raw, load_file};
@@ -208,7 +208,7 @@ pub struct RouteConfig {
     /// Upstream MCP endpoint URL.
     pub upstream: Uri,
     /// Credential the gateway presents upstream instead of the client's token.
-    pub credential: Option<Credential>,
+    pub credential: Option<crate::proxy::Credential>,
     /// Scopes every caller must hold on this route.
     pub required_scopes: Vec<String>,
     /// Bound claims a token may lack on this route (single-tenant
@@ -220,50 +220,5 @@ pub struct RouteConfig {
     /// are removed from what either side declares.
     pub tasks: bool,
     /// How the upstream words an unknown task, so a refusal reads the same.
-    pub unknown_task_wording: UnknownTaskWording,
-}
-
-/// The wording of the `-32602` unknown-task error of an upstream's SDK. The
-/// gateway answers a refused handle with the same words, so a client cannot
-/// tell a refusal from the upstream not knowing the task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum UnknownTaskWording {
-    /// The official TypeScript SDK (as sent on the wire, with its
-    /// `MCP error -32602: ` prefix).
-    #[default]
-    TypescriptSdk,
-    /// The official Python SDK.
-    PythonSdk,
-    /// The official Rust SDK (`rmcp`).
-    RustSdk,
-}
-
-impl UnknownTaskWording {
-    /// The message for an unknown task (or cursor) in a `method` request
-    /// that presented `presented`.
-    pub fn message(self, method: &str, presented: &str) -> String {
-        use crate::mcp::method::{TASKS_GET, TASKS_LIST};
-        match (self, method) {
-            (Self::TypescriptSdk, TASKS_GET) => {
-                "MCP error -32602: Failed to retrieve task: Task not found".to_string()
-            }
-            (Self::TypescriptSdk, TASKS_LIST) => {
-                format!("MCP error -32602: Failed to list tasks: Invalid cursor: {presented}")
-            }
-            (Self::TypescriptSdk, _) => format!("MCP error -32602: Task not found: {presented}"),
-            (Self::PythonSdk, TASKS_LIST) => format!("Invalid cursor: {presented}"),
-            (Self::PythonSdk, _) => format!("Task not found: {presented}"),
-            (Self::RustSdk, _) => format!("unknown task: {presented}"),
-        }
-    }
-}
-
-/// A header the gateway adds to upstream requests.
-#[derive(Debug, Clone)]
-pub struct Credential {
-    /// Header name, e.g. `authorization`.
-    pub header: HeaderName,
-    /// Header value; marked sensitive, never logged.
-    pub value: Secret,
+    pub unknown_task_wording: crate::mcp::UnknownTaskWording,
 }

@@ -13,7 +13,7 @@ use http::{HeaderValue, Response, StatusCode};
 
 use crate::body::{GatewayBody, full};
 use crate::jsonrpc::{self, Id};
-use crate::mcp::code;
+use crate::mcp::{self, code};
 
 /// Who is to blame for a failure: drives status codes, metrics and alerts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +85,8 @@ pub enum GatewayError {
     /// Body is not an acceptable JSON-RPC message.
     #[error("invalid JSON-RPC: {0}")]
     JsonRpc(#[from] jsonrpc::Error),
-    /// A mirrored header disagrees with the body, or a required one is missing.
+    /// A mirrored header disagrees with the body, or a required one is
+    /// missing (also what an [`mcp::headers::Mismatch`] becomes).
     #[error("header mismatch: {0}")]
     HeaderMismatch(&'static str),
     /// Bad or unsupported `MCP-Protocol-Version`.
@@ -121,7 +122,7 @@ pub enum GatewayError {
         /// What the client presented, echoed as the official SDKs do.
         presented: String,
         /// The upstream SDK's words for it.
-        wording: crate::config::UnknownTaskWording,
+        wording: mcp::UnknownTaskWording,
     },
     /// Task state could not be checked (store failure): fail closed.
     #[error("task state unavailable")]
@@ -363,6 +364,14 @@ impl GatewayError {
             }
         };
         builder.body(full(body)).unwrap_or_else(|_| fallback())
+    }
+}
+
+impl From<mcp::headers::Mismatch> for GatewayError {
+    /// A header/body disagreement found by `mcp::headers`: `400` + `-32020`,
+    /// worded by the check that found it.
+    fn from(mismatch: mcp::headers::Mismatch) -> Self {
+        GatewayError::HeaderMismatch(mismatch.message())
     }
 }
 

@@ -75,18 +75,29 @@ impl Kind {
 pub struct Owner(pub [u8; 16]);
 
 impl Owner {
-    /// The owner digest of a principal: issuer, tenant, client and subject,
-    /// length-prefixed so no two distinct tuples collide by concatenation.
-    /// Scopes and token bytes are deliberately *not* included: a refreshed
-    /// token of the same identity keeps its handles.
+    /// The owner digest of a principal: see [`Owner::of_claims`].
     pub fn of(principal: &Principal) -> Owner {
+        Owner::of_claims(
+            principal.issuer(),
+            principal.tenant(),
+            principal.client(),
+            principal.subject(),
+        )
+    }
+
+    /// The owner digest of the identity with these claims (a verified
+    /// principal's, or the one a revocation names): issuer, tenant, client
+    /// and subject, length-prefixed so no two distinct tuples collide by
+    /// concatenation. Scopes and token bytes are deliberately *not*
+    /// included: a refreshed token of the same identity keeps its handles.
+    pub fn of_claims(
+        issuer: &str,
+        tenant: Option<&str>,
+        client: Option<&str>,
+        subject: &str,
+    ) -> Owner {
         let mut h = Sha256::new();
-        for part in [
-            Some(principal.issuer.as_str()),
-            principal.tenant.as_deref(),
-            principal.client.as_deref(),
-            Some(principal.subject.as_str()),
-        ] {
+        for part in [Some(issuer), tenant, client, Some(subject)] {
             match part {
                 None => h.update([0u8]),
                 Some(p) => {

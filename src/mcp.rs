@@ -4,14 +4,25 @@
 //! Everything protocol-shaped is named here once, so no other module spells a
 //! header or an error code inline. See `shared/docs/mcp-protocol.md` for the
 //! sources.
+//!
+//! | module | owns |
+//! | --- | --- |
+//! | `era` | [`Era`]: which protocol generation a request speaks |
+//! | `headers` | current-era header/body agreement, its error [`headers::Mismatch`], the base64 sentinel |
+//! | `sdk_wording` | [`UnknownTaskWording`]: how each official SDK words an unknown task |
+//!
+//! Nothing here depends on the rest of the gateway: the gateway's modules use
+//! these facts, and `error.rs` maps this module's errors to the wire.
 
 pub mod era;
 
 pub mod headers;
 pub mod kind;
+mod sdk_wording;
 
 pub use era::Era;
 pub use kind::MethodKind;
+pub use sdk_wording::UnknownTaskWording;
 
 /// HTTP header names (lower case, as `http` stores them).
 pub mod header {

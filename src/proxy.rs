@@ -11,5 +11,6 @@ mod pool;
 pub mod upstream;
 
 pub use client::{HttpClient, build_client, client_with, tls_config};
+pub use headers::Credential;
 pub use pool::PooledBody;
 pub use upstream::{UpstreamBody, UpstreamClient};

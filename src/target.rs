@@ -21,9 +21,10 @@ mod http;
 
 use std::time::Duration;
 
-use ::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use ::http::{HeaderMap, Method, StatusCode, Uri};
 use bytes::Bytes;
 
+use crate::proxy::headers::Credential;
 use crate::proxy::{UpstreamBody, UpstreamClient};
 
 pub use self::http::HttpTarget;
@@ -36,9 +37,9 @@ pub enum Target {
 }
 
 impl Target {
-    /// An HTTP(S) upstream at `uri`, sent `credential` (header name and
-    /// value) instead of the client's.
-    pub fn http(uri: Uri, credential: Option<(HeaderName, HeaderValue)>) -> Target {
+    /// An HTTP(S) upstream at `uri`, sent `credential` instead of the
+    /// client's.
+    pub fn http(uri: Uri, credential: Option<Credential>) -> Target {
         Target::Http(HttpTarget::new(uri, credential))
     }
 

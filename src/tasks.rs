@@ -52,7 +52,7 @@ pub use clock::Clock;
 pub use inbound::{Follow, Refusal};
 pub use outbound::{Verdict, internal_error};
 pub use pending::{CREATION_WAIT, CreationTicket};
-pub use revoke::{Revocation, Revoked};
+pub use revoke::{IdentitySelector, Revocation, Revoked};
 
 /// Whether `message` is a response creating a task (legacy L1, current M1).
 pub fn creates_task(message: &serde_json::Value, era: crate::mcp::Era) -> bool {
@@ -118,7 +118,7 @@ impl Caller {
 
     /// The caller's tenant (for tenant caps and revocation).
     pub fn tenant(&self) -> Option<&str> {
-        self.principal.tenant.as_deref()
+        self.principal.tenant()
     }
 
     /// The store key of upstream task `upstream` in this caller's session.

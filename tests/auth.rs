@@ -86,13 +86,10 @@ async fn valid_tokens_of_every_algorithm_map_to_a_principal() {
             }),
         );
         let p = auth.authenticate(&iss.token(alg, c.clone())).await.unwrap();
-        assert_eq!((p.issuer.as_str(), p.subject.as_str()), (ISSUER, "alice"));
-        assert_eq!(
-            (p.tenant.as_deref(), p.client.as_deref()),
-            (Some("acme"), Some("cli"))
-        );
-        assert_eq!(p.scopes, vec!["tasks:read", "tasks:write"]);
-        assert_eq!(p.expires_at, c["exp"].as_u64().unwrap());
+        assert_eq!((p.issuer(), p.subject()), (ISSUER, "alice"));
+        assert_eq!((p.tenant(), p.client()), (Some("acme"), Some("cli")));
+        assert_eq!(p.scopes(), vec!["tasks:read", "tasks:write"]);
+        assert_eq!(p.expires_at(), c["exp"].as_u64().unwrap());
         assert!(p.has_scopes(&["tasks:read".into()]));
     }
 }
@@ -269,15 +266,12 @@ async fn claim_mapping_nested_numeric_and_arrays() {
         }),
     );
     let p = auth.authenticate(&iss.token(RS256, c)).await.unwrap();
-    assert_eq!(
-        (p.tenant.as_deref(), p.client.as_deref()),
-        (Some("acme"), Some("1234"))
-    );
-    assert_eq!(p.scopes, vec!["a", "b"]);
+    assert_eq!((p.tenant(), p.client()), (Some("acme"), Some("1234")));
+    assert_eq!(p.scopes(), vec!["a", "b"]);
     let (_, default_auth) = standard().await;
     let numeric = iss.token(RS256, claims(&iss, set("tid", json!(42))));
     let p = default_auth.authenticate(&numeric).await.unwrap();
-    assert_eq!(p.tenant.as_deref(), Some("42"));
+    assert_eq!(p.tenant(), Some("42"));
 }
 
 #[tokio::test]
@@ -353,11 +347,8 @@ async fn dev_issuer_tokens_verify() {
         .authenticate(&dev.mint(&claims).unwrap())
         .await
         .unwrap();
-    assert_eq!(
-        (p.subject.as_str(), p.tenant.as_deref()),
-        ("dev-user", Some("t1"))
-    );
-    assert_eq!(p.scopes, vec!["x"]);
+    assert_eq!((p.subject(), p.tenant()), ("dev-user", Some("t1")));
+    assert_eq!(p.scopes(), vec!["x"]);
 }
 
 // --- JWKS over HTTP ---

@@ -136,7 +136,7 @@ async fn another_identity_cannot_use_handles_on_an_upstream_that_binds_nobody() 
     let server = RmcpServer::start().await;
     // rmcp's own words for an unknown task, so a refusal reads the same.
     let gw = TestGateway::start_with(&server.url, |raw| {
-        raw.routes[0].unknown_task_wording = Some(taskgate::config::UnknownTaskWording::RustSdk);
+        raw.routes[0].unknown_task_wording = Some(taskgate::mcp::UnknownTaskWording::RustSdk);
     })
     .await;
     let alice = connect(&gw.url(), Some(&gw.token("alice", "acme"))).await;

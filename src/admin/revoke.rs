@@ -17,10 +17,9 @@ use serde::Deserialize;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
-use crate::auth::Principal;
 use crate::body::{GatewayBody, full};
 use crate::config::Secret;
-use crate::tasks::{Revocation, Revoked, TaskGuard};
+use crate::tasks::{IdentitySelector, Revocation, Revoked, TaskGuard};
 
 /// Largest accepted revocation request.
 pub(super) const MAX_BODY: usize = 16 * 1024;
@@ -86,13 +85,11 @@ impl Revoker {
                 Revocation::Handle(h)
             }
             RevokeRequest::Tenant(t) => Revocation::Tenant(t),
-            RevokeRequest::Principal(p) => Revocation::Principal(Principal {
+            RevokeRequest::Principal(p) => Revocation::Identity(IdentitySelector {
                 issuer: p.issuer,
                 subject: p.subject,
                 tenant: p.tenant,
                 client: p.client,
-                scopes: Vec::new(),
-                expires_at: 0,
             }),
             RevokeRequest::Everything(true) => Revocation::Everything,
             RevokeRequest::Everything(false) => {
@@ -125,7 +122,7 @@ impl Revoker {
 fn scope(r: &Revocation) -> &'static str {
     match r {
         Revocation::Handle(_) => "task",
-        Revocation::Principal(_) => "principal",
+        Revocation::Identity(_) => "principal",
         Revocation::Tenant(_) => "tenant",
         Revocation::Everything => "everything",
     }

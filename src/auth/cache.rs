@@ -64,17 +64,20 @@ impl TokenCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::claims::Mapped;
 
     fn entry() -> Entry {
         Entry {
-            principal: Arc::new(Principal {
-                issuer: "i".into(),
-                subject: "s".into(),
-                tenant: None,
-                client: None,
-                scopes: vec![],
-                expires_at: 10,
-            }),
+            principal: Arc::new(Principal::verified(
+                "i".into(),
+                "s".into(),
+                Mapped {
+                    tenant: None,
+                    client: None,
+                    scopes: vec![],
+                },
+                10,
+            )),
             not_before: None,
         }
     }

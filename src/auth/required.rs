@@ -100,8 +100,8 @@ impl BoundClaim {
     /// The principal's value of this claim, if present and not empty.
     fn of(self, principal: &Principal) -> Option<&str> {
         match self {
-            BoundClaim::Tenant => principal.tenant.as_deref(),
-            BoundClaim::Client => principal.client.as_deref(),
+            BoundClaim::Tenant => principal.tenant(),
+            BoundClaim::Client => principal.client(),
         }
         .filter(|v| !v.is_empty())
     }
@@ -157,14 +157,7 @@ mod tests {
     use super::*;
 
     fn principal(tenant: Option<&str>, client: Option<&str>) -> Principal {
-        Principal {
-            issuer: "i".into(),
-            subject: "s".into(),
-            tenant: tenant.map(str::to_owned),
-            client: client.map(str::to_owned),
-            scopes: Vec::new(),
-            expires_at: 0,
-        }
+        Principal::for_tests("i", "s", tenant, client)
     }
 
     #[test]

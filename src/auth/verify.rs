@@ -211,14 +211,7 @@ impl Policy {
             _ => return Err(Rejection::InvalidClaims("sub")),
         };
         let mapped = self.mapping.map(&claims)?;
-        let principal = Principal {
-            issuer: self.issuer.clone(),
-            subject,
-            tenant: mapped.tenant,
-            client: mapped.client,
-            scopes: mapped.scopes,
-            expires_at,
-        };
+        let principal = Principal::verified(self.issuer.clone(), subject, mapped, expires_at);
         Ok(Verified {
             principal,
             not_before,

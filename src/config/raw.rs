@@ -231,7 +231,7 @@ pub struct RawRoute {
     /// The upstream SDK's wording of an unknown task (default
     /// `typescript-sdk`; also `python-sdk`, `rust-sdk`).
     #[serde(default)]
-    pub unknown_task_wording: Option<super::UnknownTaskWording>,
+    pub unknown_task_wording: Option<crate::mcp::UnknownTaskWording>,
 }
 
 /// `credential = { header = "authorization", env = "UPSTREAM_TOKEN" }`.

@@ -1,18 +1,24 @@
 //! Raw configuration → [`Config`], gathering every error before failing.
+//!
+//! Checks `[listen]`, `[admin]` and `[limits]` itself and puts the whole
+//! together; every other table is checked by a module of its own:
+//! `validate::routes` (`[[route]]`, with the upstream credentials),
+//! `validate::auth` (`[auth]`), and `config::handle_keys`,
+//! `config::task_policy`, `config::session_policy`.
 
 mod auth;
+mod routes;
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::str::FromStr;
 
-use http::{HeaderName, Uri};
+use http::Uri;
 
-use super::raw::{RawConfig, RawCredential, RawLimits, RawRoute};
-use super::secret::{EnvLookup, Secret, SecretSource};
-use super::{Config, Credential, Limits, RouteConfig, TlsFiles, duration};
-use crate::auth::BoundClaim;
+use super::raw::{RawConfig, RawLimits};
+use super::secret::{EnvLookup, Secret};
+use super::{Config, Limits, TlsFiles, duration};
 
 /// Every problem found in a configuration.
 #[derive(Debug, Default)]
@@ -80,7 +86,7 @@ pub fn from_raw(raw: RawConfig, env: EnvLookup<'_>) -> Result<Config, ConfigErro
     if raw.listen.workers == Some(0) {
         errs.push("listen.workers must be greater than zero".into());
     }
-    let routes = routes(&raw.routes, &public_url, env, &mut errs);
+    let routes = routes::routes(&raw.routes, &public_url, env, &mut errs);
     let auth = auth::auth(&raw.auth, &routes, env, &mut errs);
     let handle_keys = super::handle_keys::validate(&raw.handles, env, &mut errs);
     let tasks = super::task_policy::validate(&raw.tasks, &mut errs);
@@ -173,105 +179,5 @@ fn limits(raw: &RawLimits, errs: &mut Vec<String>) -> Limits {
     l
 }
 
-fn routes(
-    raw: &[RawRoute],
-    public_url: &str,
-    env: EnvLookup<'_>,
-    errs: &mut Vec<String>,
-) -> Vec<RouteConfig> {
-    if raw.is_empty() {
-        errs.push("at least one [[route]] is required".into());
-    }
-    let mut out: Vec<RouteConfig> = Vec::new();
-    for (i, r) in raw.iter().enumerate() {
-        let at = format!("route[{i}]");
-        if !r.path.starts_with('/')
-            || r.path.contains(['?', '#'])
-            || r.path.starts_with("/.well-known/")
-        {
-            errs.push(format!(
-                "{at}.path: {:?} must start with / and not be under /.well-known/",
-                r.path
-            ));
-        }
-        if out.iter().any(|o| o.path == r.path) {
-            errs.push(format!("{at}.path: {:?} is used by another route", r.path));
-        }
-        let name = r.name.clone().unwrap_or_else(|| r.path.clone());
-        if out.iter().any(|o| o.name == name) {
-            errs.push(format!("{at}.name: {name:?} is used by another route"));
-        }
-        let upstream = match Uri::from_str(&r.upstream) {
-            Ok(u) if matches!(u.scheme_str(), Some("http" | "https")) && u.host().is_some() => {
-                Some(u)
-            }
-            _ => {
-                errs.push(format!(
-                    "{at}.upstream: {:?} must be an http(s) URL",
-                    r.upstream
-                ));
-                None
-            }
-        };
-        let credential = r
-            .credential
-            .as_ref()
-            .and_then(|c| credential(&at, c, env, errs));
-        let resource = r
-            .resource
-            .clone()
-            .unwrap_or_else(|| format!("{public_url}{}", r.path));
-        if let Some(u) = upstream {
-            out.push(RouteConfig {
-                name,
-                path: r.path.clone(),
-                upstream: u,
-                credential,
-                required_scopes: r.required_scopes.clone(),
-                optional_claims: BoundClaim::parse_list(&r.optional_claims).unwrap_or_else(|e| {
-                    errs.push(format!("{at}.optional_claims: {e}"));
-                    Vec::new()
-                }),
-                resource,
-                tasks: r.tasks.unwrap_or(true),
-                unknown_task_wording: r.unknown_task_wording.unwrap_or_default(),
-            });
-        }
-    }
-    out
-}
-
-fn credential(
-    at: &str,
-    c: &RawCredential,
-    env: EnvLookup<'_>,
-    errs: &mut Vec<String>,
-) -> Option<Credential> {
-    let header = match HeaderName::from_str(c.header.as_deref().unwrap_or("authorization")) {
-        Ok(h) => h,
-        Err(_) => {
-            errs.push(format!("{at}.credential.header: not a valid header name"));
-            return None;
-        }
-    };
-    let source = match (&c.file, &c.env) {
-        (Some(f), None) => SecretSource::File(f.clone()),
-        (None, Some(e)) => SecretSource::Env(e.clone()),
-        _ => {
-            errs.push(format!("{at}.credential: give exactly one of file or env"));
-            return None;
-        }
-    };
-    let loaded = Secret::load(&source, env).and_then(|s| s.to_header_value().map(|_| s));
-    match loaded {
-        Ok(value) => Some(Credential { header, value }),
-        Err(e) => {
-            errs.push(format!("{at}.credential: {e}"));
-            None
-        }
-    }
-}
-
 #[cfg(test)]
-#[path = "validate_tests.rs"]
 mod tests;

@@ -282,7 +282,7 @@ fn era_of_stream(headers: &HeaderMap) -> Era {
 fn log_accepted(route: &str, principal: &Principal, inbound: &inbound::Inbound) {
     tracing::debug!(
         route,
-        sub = %principal.subject,
+        sub = %principal.subject(),
         era = inbound.era.as_str(),
         method = inbound.summary.method().unwrap_or("(response)"),
         "forwarding"

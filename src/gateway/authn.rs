@@ -34,14 +34,14 @@ pub(super) async fn authenticate(
     .map_err(|r| rejected(route, &r))?;
     if let Some(claim) = route.required_claims.first_missing(&principal) {
         let reason = claim.missing_reason();
-        tracing::info!(route = %route.config.name, sub = %principal.subject, reason, "authentication failed");
+        tracing::info!(route = %route.config.name, sub = %principal.subject(), reason, "authentication failed");
         return Err(GatewayError::Unauthenticated {
             reason,
             challenge: route.challenge_missing_claim(claim).clone(),
         });
     }
     if !principal.has_scopes(&route.config.required_scopes) {
-        tracing::info!(route = %route.config.name, sub = %principal.subject, "insufficient scope");
+        tracing::info!(route = %route.config.name, sub = %principal.subject(), "insufficient scope");
         return Err(GatewayError::InsufficientScope {
             challenge: route.challenge_scope.clone(),
         });

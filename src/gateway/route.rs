@@ -140,15 +140,8 @@ fn build(config: &RouteConfig, public_url: &str, issuer: &str, claims: &ClaimMap
             claim.missing_description(claims)
         ))
     };
-    let credential = config.credential.as_ref().and_then(|c| {
-        let value = c.value.to_header_value().ok();
-        if value.is_none() {
-            tracing::warn!(route = %config.name, "upstream credential is not a valid header value; not sent");
-        }
-        value.map(|v| (c.header.clone(), v))
-    });
     Route {
-        target: Target::http(config.upstream.clone(), credential),
+        target: Target::http(config.upstream.clone(), config.credential.clone()),
         name: config.name.as_str().into(),
         metadata: Bytes::from(doc.to_string()),
         challenge_missing: challenge(base.clone()),

@@ -145,7 +145,7 @@ impl Sessions {
             mint,
             handle: value.clone(),
         };
-        let tenant = principal.tenant.as_deref();
+        let tenant = principal.tenant();
         let used = self
             .store
             .use_session(&presented.key, tenant, mint, now, idle_until)
@@ -216,7 +216,7 @@ impl Sessions {
         };
         let record = self
             .store
-            .open_session(&key, principal.tenant.as_deref(), grant, now)
+            .open_session(&key, principal.tenant(), grant, now)
             .await
             .map_err(|e| {
                 tracing::error!(route, error = %e, "session store unavailable: session not opened");

@@ -4,56 +4,46 @@
 //! load balancers can route without parsing bodies. The gateway parses bodies
 //! anyway and makes every decision from the body; these checks make sure the
 //! two agree, so nothing downstream of us can be steered by a header that
-//! names one thing while the body does another. A mismatch is
-//! `400` + `-32020` before anything is forwarded.
+//! names one thing while the body does another.
+//!
+//! A failed check is a [`Mismatch`], this module's own error; `error.rs`
+//! turns it into the `400` + `-32020` answer before anything is forwarded.
 
 use base64::Engine;
 use http::HeaderMap;
-use serde_json::Value;
 
 use super::{header, method};
-use crate::error::GatewayError;
 
-/// Checks `Mcp-Method`, `Mcp-Name` and the protocol version `_meta` against the body.
-///
-/// # Errors
-/// [`GatewayError::HeaderMismatch`] naming the disagreeing header.
-pub fn check_current(
-    headers: &HeaderMap,
-    header_version: &str,
-    body_method: Option<&str>,
-    params: Option<&Value>,
-) -> Result<(), GatewayError> {
-    let meta_version = params
-        .and_then(|p| p.get("_meta"))
-        .and_then(|m| m.get(super::meta::PROTOCOL_VERSION))
-        .and_then(Value::as_str);
-    let name_value = |field: &str| params.and_then(|p| p.get(field)).map(Value::as_str);
-    check_current_fields(
-        headers,
-        header_version,
-        body_method,
-        meta_version,
-        name_value,
-    )
+/// A mirrored header that disagrees with the body, is missing, repeats or
+/// cannot be read. [`Mismatch::message`] is client-safe: it names the header,
+/// never its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Mismatch(&'static str);
+
+impl Mismatch {
+    /// What disagreed, for the client and the log.
+    pub fn message(self) -> &'static str {
+        self.0
+    }
 }
 
-/// [`check_current`] on fields already read from the body: `meta_version`
-/// is `params._meta` protocol version when a string; `name_value(field)` is
-/// `None` when `params.<field>` is absent, `Some(None)` when it is not a
-/// string.
+/// Checks `Mcp-Method`, `Mcp-Name` and the protocol version `_meta` against
+/// fields already read from the body: `meta_version` is the `params._meta`
+/// protocol version when a string; `name_value(field)` is `None` when
+/// `params.<field>` is absent, `Some(None)` when it is not a string.
 ///
 /// # Errors
-/// As [`check_current`].
+/// The [`Mismatch`] naming the disagreeing header.
 pub fn check_current_fields<'a>(
     headers: &HeaderMap,
     header_version: &str,
     body_method: Option<&str>,
     meta_version: Option<&str>,
     name_value: impl FnOnce(&'static str) -> Option<Option<&'a str>>,
-) -> Result<(), GatewayError> {
+) -> Result<(), Mismatch> {
     if meta_version.is_some_and(|v| v != header_version) {
-        return Err(GatewayError::HeaderMismatch(
+        return Err(Mismatch(
             "MCP-Protocol-Version disagrees with _meta protocolVersion",
         ));
     }
@@ -62,29 +52,17 @@ pub fn check_current_fields<'a>(
     };
     match decoded(headers, header::METHOD)? {
         Some(h) if h == m => {}
-        Some(_) => {
-            return Err(GatewayError::HeaderMismatch(
-                "Mcp-Method disagrees with the body",
-            ));
-        }
-        None => {
-            return Err(GatewayError::HeaderMismatch(
-                "Mcp-Method header is required",
-            ));
-        }
+        Some(_) => return Err(Mismatch("Mcp-Method disagrees with the body")),
+        None => return Err(Mismatch("Mcp-Method header is required")),
     }
     let expected = name_param(m).and_then(name_value);
     let got = decoded(headers, header::NAME)?;
     match (expected, got) {
         (None, None) => Ok(()),
         (Some(Some(want)), Some(h)) if want == h => Ok(()),
-        (Some(_), None) => Err(GatewayError::HeaderMismatch("Mcp-Name header is required")),
-        (None, Some(_)) => Err(GatewayError::HeaderMismatch(
-            "Mcp-Name given for a method without a name",
-        )),
-        _ => Err(GatewayError::HeaderMismatch(
-            "Mcp-Name disagrees with the body",
-        )),
+        (Some(_), None) => Err(Mismatch("Mcp-Name header is required")),
+        (None, Some(_)) => Err(Mismatch("Mcp-Name given for a method without a name")),
+        _ => Err(Mismatch("Mcp-Name disagrees with the body")),
     }
 }
 
@@ -113,17 +91,17 @@ pub fn name_param(m: &str) -> Option<&'static str> {
 ///
 /// # Errors
 /// When the header repeats, is not visible ASCII, or the sentinel is malformed.
-pub fn decoded(headers: &HeaderMap, name: &str) -> Result<Option<String>, GatewayError> {
+pub fn decoded(headers: &HeaderMap, name: &str) -> Result<Option<String>, Mismatch> {
     let mut values = headers.get_all(name).iter();
     let Some(v) = values.next() else {
         return Ok(None);
     };
     if values.next().is_some() {
-        return Err(GatewayError::HeaderMismatch("mirrored header repeated"));
+        return Err(Mismatch("mirrored header repeated"));
     }
     let text = v
         .to_str()
-        .map_err(|_| GatewayError::HeaderMismatch("mirrored header is not ASCII"))?;
+        .map_err(|_| Mismatch("mirrored header is not ASCII"))?;
     decode_sentinel(text).map(Some)
 }
 
@@ -131,7 +109,7 @@ pub fn decoded(headers: &HeaderMap, name: &str) -> Result<Option<String>, Gatewa
 ///
 /// # Errors
 /// When the base64 or the UTF-8 inside it is malformed.
-pub fn decode_sentinel(text: &str) -> Result<String, GatewayError> {
+pub fn decode_sentinel(text: &str) -> Result<String, Mismatch> {
     match text
         .strip_prefix("=?base64?")
         .and_then(|t| t.strip_suffix("?="))
@@ -141,9 +119,7 @@ pub fn decode_sentinel(text: &str) -> Result<String, GatewayError> {
             .decode(b64)
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
-            .ok_or(GatewayError::HeaderMismatch(
-                "malformed base64 header value",
-            )),
+            .ok_or(Mismatch("malformed base64 header value")),
     }
 }
 
@@ -169,7 +145,29 @@ pub fn encode_sentinel(value: &str) -> String {
 mod tests {
     use super::*;
     use http::HeaderValue;
-    use serde_json::json;
+    use serde_json::{Value, json};
+
+    /// The check on a whole `params` value, reading the fields the way
+    /// `gateway::inbound` reads them from the validated body.
+    fn check_current(
+        headers: &HeaderMap,
+        header_version: &str,
+        body_method: Option<&str>,
+        params: Option<&Value>,
+    ) -> Result<(), Mismatch> {
+        let meta_version = params
+            .and_then(|p| p.get("_meta"))
+            .and_then(|m| m.get(crate::mcp::meta::PROTOCOL_VERSION))
+            .and_then(Value::as_str);
+        let name_value = |field: &str| params.and_then(|p| p.get(field)).map(Value::as_str);
+        check_current_fields(
+            headers,
+            header_version,
+            body_method,
+            meta_version,
+            name_value,
+        )
+    }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -223,6 +221,39 @@ mod tests {
             json!({"_meta": {"io.modelcontextprotocol/protocolVersion": "2025-11-25"}});
         let h = headers(&[("mcp-method", "ping")]);
         assert!(check_current(&h, "2026-07-28", Some("ping"), Some(&wrong_meta)).is_err());
+    }
+
+    #[test]
+    fn each_mismatch_names_the_header_and_never_its_value() {
+        let p = json!({"taskId": "secret-id"});
+        let cases = [
+            (headers(&[]), "Mcp-Method header is required"),
+            (
+                headers(&[("mcp-method", "tasks/cancel")]),
+                "Mcp-Method disagrees with the body",
+            ),
+            (
+                headers(&[("mcp-method", "tasks/get")]),
+                "Mcp-Name header is required",
+            ),
+            (
+                headers(&[("mcp-method", "tasks/get"), ("mcp-name", "other-id")]),
+                "Mcp-Name disagrees with the body",
+            ),
+            (
+                headers(&[("mcp-method", "tasks/get"), ("mcp-name", "=?base64?!!?=")]),
+                "malformed base64 header value",
+            ),
+        ];
+        for (h, want) in cases {
+            let got = check_current(&h, "2026-07-28", Some("tasks/get"), Some(&p));
+            assert_eq!(got.map_err(Mismatch::message), Err(want), "{h:?}");
+        }
+        let h = headers(&[("mcp-method", "ping"), ("mcp-name", "x")]);
+        assert_eq!(
+            check_current(&h, "2026-07-28", Some("ping"), None).map_err(Mismatch::message),
+            Err("Mcp-Name given for a method without a name")
+        );
     }
 
     #[test]

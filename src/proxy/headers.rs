@@ -8,10 +8,43 @@
 //! - everything else, notably `Mcp-*`, `Accept`, `Last-Event-ID` and
 //!   `MCP-Protocol-Version`, passes through untouched (intermediaries must
 //!   forward `Mcp-Param-*` they do not recognise).
+//!
+//! The route's credential is a [`Credential`] built once from the
+//! configuration; adding it to a request copies no bytes.
 
-use http::header::{self, HeaderMap, HeaderName};
+use std::fmt;
 
-use crate::config::Credential;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+
+/// The header the gateway presents upstream in place of the client's
+/// credential. Built once at start; each request gets a clone, which shares
+/// the value's bytes (a reference count, no allocation). The value is marked
+/// sensitive and never printed.
+#[derive(Clone)]
+pub struct Credential {
+    /// Header name, e.g. `authorization`.
+    pub header: HeaderName,
+    value: HeaderValue,
+}
+
+// === impl Credential ===
+
+impl Credential {
+    /// Presents `value` (marked sensitive here) under `header`.
+    pub fn new(header: HeaderName, mut value: HeaderValue) -> Credential {
+        value.set_sensitive(true);
+        Credential { header, value }
+    }
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credential")
+            .field("header", &self.header)
+            .field("value", &"[redacted]")
+            .finish()
+    }
+}
 
 /// Headers that are meaningful only for one connection.
 const HOP_BY_HOP: [HeaderName; 8] = [
@@ -73,10 +106,8 @@ pub fn to_upstream(headers: &mut HeaderMap, credential: Option<&Credential>) {
     for name in NOT_FORWARDED {
         headers.remove(name);
     }
-    if let Some((c, value)) =
-        credential.and_then(|c| c.value.to_header_value().ok().map(|v| (c, v)))
-    {
-        headers.insert(c.header.clone(), value);
+    if let Some(c) = credential {
+        headers.insert(c.header.clone(), c.value.clone());
     }
 }
 
@@ -91,9 +122,6 @@ pub fn to_client(headers: &mut HeaderMap) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Secret;
-    use crate::config::secret::SecretSource;
-    use http::HeaderValue;
 
     #[test]
     fn client_token_and_hop_by_hop_never_go_upstream() {
@@ -110,18 +138,29 @@ mod tests {
         h.insert("keep-alive", HeaderValue::from_static("timeout=5"));
         h.insert("mcp-session-id", HeaderValue::from_static("abc"));
         h.insert("mcp-param-region", HeaderValue::from_static("eu"));
-        let env = |_: &str| Some("Bearer upstream".to_string());
-        let cred = Credential {
-            header: header::AUTHORIZATION,
-            value: Secret::load(&SecretSource::Env("X".into()), &env).unwrap(),
-        };
+        let cred = Credential::new(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer upstream"),
+        );
         to_upstream(&mut h, Some(&cred));
         assert_eq!(h.get(header::AUTHORIZATION).unwrap(), "Bearer upstream");
+        assert!(h.get(header::AUTHORIZATION).unwrap().is_sensitive());
         assert!(h.get("x-secret-hop").is_none());
         assert!(h.get(header::CONNECTION).is_none());
         assert!(h.get("keep-alive").is_none());
         assert_eq!(h.get("mcp-session-id").unwrap(), "abc");
         assert_eq!(h.get("mcp-param-region").unwrap(), "eu");
+    }
+
+    #[test]
+    fn a_credential_never_prints_its_value() {
+        let cred = Credential::new(
+            HeaderName::from_static("x-api-key"),
+            HeaderValue::from_static("s3cret"),
+        );
+        let shown = format!("{cred:?}");
+        assert!(shown.contains("x-api-key"), "{shown}");
+        assert!(!shown.contains("s3cret"), "{shown}");
     }
 
     #[test]

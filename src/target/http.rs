@@ -8,36 +8,24 @@
 //! limit; `text/event-stream` → a stream; anything else → opaque, unread).
 
 use ::http::header::CONTENT_TYPE;
-use ::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
+use ::http::{HeaderMap, Method, Request, Uri};
 
 use super::{Answer, Failure, Outgoing, Reply, Sent, TargetLimits};
 use crate::body::{ReadError, empty, full, read_limited};
-use crate::proxy::{UpstreamClient, headers};
+use crate::proxy::UpstreamClient;
+use crate::proxy::headers::{self, Credential};
 
-/// An HTTP(S) upstream and the credential it is sent.
-#[derive(Clone)]
+/// An HTTP(S) upstream and the credential it is sent (its `Debug` never
+/// shows the credential's value).
+#[derive(Debug, Clone)]
 pub struct HttpTarget {
     uri: Uri,
-    credential: Option<(HeaderName, HeaderValue)>,
-}
-
-impl std::fmt::Debug for HttpTarget {
-    // Never the credential.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpTarget")
-            .field("uri", &self.uri)
-            .field("credential", &self.credential.as_ref().map(|(n, _)| n))
-            .finish()
-    }
+    credential: Option<Credential>,
 }
 
 impl HttpTarget {
-    /// The upstream at `uri`, sent `credential` (marked sensitive).
-    pub fn new(uri: Uri, credential: Option<(HeaderName, HeaderValue)>) -> HttpTarget {
-        let credential = credential.map(|(name, mut value)| {
-            value.set_sensitive(true);
-            (name, value)
-        });
+    /// The upstream at `uri`, sent `credential`.
+    pub fn new(uri: Uri, credential: Option<Credential>) -> HttpTarget {
         HttpTarget { uri, credential }
     }
 
@@ -53,10 +41,7 @@ impl HttpTarget {
             mut metadata,
             query,
         } = outgoing;
-        headers::to_upstream(&mut metadata, None);
-        if let Some((name, value)) = &self.credential {
-            metadata.insert(name.clone(), value.clone());
-        }
+        headers::to_upstream(&mut metadata, self.credential.as_ref());
         let (method, body) = match sent {
             Sent::Message(bytes) => (Method::POST, full(bytes)),
             Sent::OpenStream => (Method::GET, empty()),
@@ -156,7 +141,7 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(
             CONTENT_TYPE,
-            HeaderValue::from_static("Application/JSON; charset=utf-8"),
+            http::HeaderValue::from_static("Application/JSON; charset=utf-8"),
         );
         assert!(media_type_is(&h, "application/json"));
         assert!(!media_type_is(&h, "text/event-stream"));
@@ -167,9 +152,9 @@ mod tests {
     fn the_credential_is_never_shown() {
         let t = HttpTarget::new(
             "http://u:1/mcp".parse().unwrap(),
-            Some((
-                HeaderName::from_static("authorization"),
-                HeaderValue::from_static("Bearer upstream-secret"),
+            Some(Credential::new(
+                http::header::AUTHORIZATION,
+                http::HeaderValue::from_static("Bearer upstream-secret"),
             )),
         );
         let shown = format!("{t:?}");

@@ -8,7 +8,6 @@
 //! not open with the gateway's keys revokes nothing and says so.
 
 use super::TaskGuard;
-use crate::auth::Principal;
 use crate::handle::{Kind, Owner};
 use crate::store::{self, TaskKey};
 
@@ -18,11 +17,40 @@ pub enum Revocation {
     /// The task behind one handle.
     Handle(String),
     /// Every task of one identity.
-    Principal(Principal),
+    Identity(IdentitySelector),
     /// Every task of one tenant.
     Tenant(String),
     /// Every handle sealed so far (a key or policy change).
     Everything,
+}
+
+/// The identity a revocation names: the claims a task's owner digest is
+/// made of ([`Owner::of_claims`]), as an operator typed them. Not an
+/// [`auth::Principal`](crate::auth::Principal): nobody proved this identity,
+/// it only selects whose tasks to revoke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentitySelector {
+    /// The issuer (`iss`) of the identity's tokens.
+    pub issuer: String,
+    /// The subject (`sub`).
+    pub subject: String,
+    /// The tenant claim, when its tokens carry one.
+    pub tenant: Option<String>,
+    /// The OAuth client, when its tokens carry one.
+    pub client: Option<String>,
+}
+
+impl IdentitySelector {
+    /// The owner digest of every task of this identity: the one
+    /// [`Owner::of`] gives the principal of any of its tokens.
+    pub fn owner(&self) -> Owner {
+        Owner::of_claims(
+            &self.issuer,
+            self.tenant.as_deref(),
+            self.client.as_deref(),
+            &self.subject,
+        )
+    }
 }
 
 /// The outcome of a revocation.
@@ -65,8 +93,8 @@ impl TaskGuard {
                 };
                 self.store.revoke_task(&key, at).await?;
             }
-            Revocation::Principal(principal) => {
-                self.store.revoke_owner(&Owner::of(principal), at).await?;
+            Revocation::Identity(identity) => {
+                self.store.revoke_owner(&identity.owner(), at).await?;
             }
             Revocation::Tenant(tenant) => self.store.revoke_tenant(tenant, at).await?,
             Revocation::Everything => {
@@ -83,6 +111,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::auth::Principal;
     use crate::tasks::tests::{create, get, guard, person};
 
     #[tokio::test]
@@ -115,18 +144,36 @@ mod tests {
         assert!(get(&g, &bob, &b1).await.is_err());
         assert!(get(&g, &alice, &a2).await.is_ok());
 
-        let principal = crate::auth::Principal {
+        let identity = IdentitySelector {
             issuer: "https://issuer.test".into(),
             subject: "alice".into(),
             tenant: Some("t1".into()),
             client: Some("app".into()),
-            scopes: vec![],
-            expires_at: 0,
         };
-        g.revoke(&Revocation::Principal(principal), &routes)
+        g.revoke(&Revocation::Identity(identity), &routes)
             .await
             .unwrap();
         assert!(get(&g, &alice, &a2).await.is_err());
+    }
+
+    #[test]
+    fn a_selector_names_the_owner_of_the_same_claims_and_no_other() {
+        let claims = |tenant: Option<&str>, client: Option<&str>| IdentitySelector {
+            issuer: "https://issuer.test".into(),
+            subject: "alice".into(),
+            tenant: tenant.map(str::to_owned),
+            client: client.map(str::to_owned),
+        };
+        let alice = Principal::for_tests("https://issuer.test", "alice", Some("t1"), Some("app"));
+        assert_eq!(claims(Some("t1"), Some("app")).owner(), Owner::of(&alice));
+        for other in [
+            claims(None, Some("app")),
+            claims(Some("t1"), None),
+            claims(Some("app"), Some("t1")),
+            claims(Some(""), Some("app")),
+        ] {
+            assert_ne!(other.owner(), Owner::of(&alice), "{other:?}");
+        }
     }
 
     #[tokio::test]

@@ -28,14 +28,7 @@ pub(super) fn guard() -> TaskGuard {
 }
 
 pub(super) fn person(sub: &str, tenant: &str, session: &str) -> Caller {
-    let principal = Principal {
-        issuer: "https://issuer.test".into(),
-        subject: sub.into(),
-        tenant: Some(tenant.into()),
-        client: Some("app".into()),
-        scopes: vec![],
-        expires_at: 0,
-    };
+    let principal = Principal::for_tests("https://issuer.test", sub, Some(tenant), Some("app"));
     Caller::new("mcp".into(), Arc::new(principal), Some(session.into()))
 }
 

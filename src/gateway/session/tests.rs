@@ -15,14 +15,7 @@ const ROUTE: &str = "mcp";
 const START: Duration = Duration::from_secs(1_700_000_000);
 
 fn alice() -> Principal {
-    Principal {
-        issuer: "https://issuer.test".into(),
-        subject: "alice".into(),
-        tenant: Some("acme".into()),
-        client: Some("app".into()),
-        scopes: vec![],
-        expires_at: 0,
-    }
+    Principal::for_tests("https://issuer.test", "alice", Some("acme"), Some("app"))
 }
 
 fn sessions(codec: &Arc<HandleCodec>, store: Arc<dyn Store>) -> Sessions {
