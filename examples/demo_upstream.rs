@@ -13,7 +13,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use taskgate::demo::upstream::{UpstreamOptions, serve};
+use taskgate_demo::upstream::{UpstreamOptions, serve};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 

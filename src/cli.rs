@@ -3,6 +3,7 @@
 //! `main.rs` only parses [`Cli`] and calls [`run`]; everything here returns a
 //! [`std::process::ExitCode`] following sysexits (`64` usage, `78` config).
 
+mod demo;
 mod keys;
 mod serve;
 
@@ -13,6 +14,7 @@ use clap::{Parser, Subcommand};
 
 use crate::telemetry::LogFormat;
 
+pub use demo::DemoArgs;
 pub use serve::ServeArgs;
 
 /// Exit code for a configuration error (sysexits `EX_CONFIG`).
@@ -59,7 +61,7 @@ pub enum Command {
     #[command(subcommand, name = "dev-issuer")]
     DevIssuer(keys::DevIssuerCommand),
     /// Run the bundled example MCP server behind the gateway, on embedded defaults.
-    Demo(crate::demo::run::DemoArgs),
+    Demo(DemoArgs),
 }
 
 /// Runs a parsed command line.
@@ -69,7 +71,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Check { config } => serve::check(&config),
         Command::Keys(cmd) => keys::keys(cmd),
         Command::DevIssuer(cmd) => keys::dev_issuer(cmd),
-        Command::Demo(args) => crate::demo::run::run(args).await,
+        Command::Demo(args) => demo::run(args).await,
     }
 }
 

@@ -24,8 +24,11 @@
 //! | [`error`] | [`error::GatewayError`] and its single mapping to HTTP + JSON-RPC |
 //! | [`shutdown`] | signal handling, cancellation and task tracking |
 //! | [`telemetry`] | tracing subscriber setup; logs never carry tokens |
-//! | [`demo`] | the bundled example MCP server and the one-command demo |
 //! | [`devtoken`] | a local development token issuer (signing key, JWKS, token minting) |
+//!
+//! The bundled example MCP server and the scripted demo are not part of this
+//! library: they are the workspace crate `taskgate-demo`
+//! (`crates/taskgate-demo`), which `cli` drives for `taskgate demo`.
 
 #![warn(unreachable_pub)]
 
@@ -35,7 +38,6 @@ pub mod auth;
 pub mod body;
 pub mod cli;
 pub mod config;
-pub mod demo;
 pub mod devtoken;
 pub mod error;
 pub mod gateway;

@@ -1,8 +1,13 @@
-//! End-to-end tests of the bundled demo MCP server over real HTTP: legacy
-//! sessions, tools and streaming here; legacy tasks and the GET stream in
-//! `demo_upstream/legacy_tasks.rs`; the current era (2026-07-28) in
-//! `demo_upstream/current.rs`. The harness is `demo_upstream/client.rs`. The
-//! request log a demo reads to prove what a gateway did not forward is here too.
+//! End-to-end tests of the bundled demo MCP server (the `taskgate-demo`
+//! crate) over real HTTP: legacy sessions, tools and streaming here; legacy
+//! tasks and the GET stream in `demo_upstream/legacy_tasks.rs`; the current
+//! era (2026-07-28) in `demo_upstream/current.rs`. The harness is
+//! `demo_upstream/client.rs`. The request log a demo reads to prove what a
+//! gateway did not forward is here too.
+//!
+//! They live with the gateway, not in the demo crate, on purpose: the demo
+//! spells the MCP names itself, and these tests speak to it with the
+//! gateway's spelling (`taskgate::mcp`), so the two cannot drift apart.
 
 #[path = "demo_upstream/client.rs"]
 mod client;
@@ -14,8 +19,8 @@ mod legacy_tasks;
 use client::{JSON_ONLY, SSE_AND_JSON, Upstream, call, request, task_call};
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
-use taskgate::demo::upstream::UpstreamOptions;
 use taskgate::mcp::header;
+use taskgate_demo::upstream::UpstreamOptions;
 
 #[tokio::test]
 async fn initialize_negotiates_version_and_mints_a_session() {

@@ -16,8 +16,8 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
-use taskgate::demo::upstream::{UpstreamOptions, serve};
 use taskgate::mcp::header;
+use taskgate_demo::upstream::{UpstreamOptions, serve};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 

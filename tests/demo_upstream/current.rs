@@ -6,8 +6,8 @@
 
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
-use taskgate::demo::upstream::UpstreamOptions;
 use taskgate::mcp::{header, meta};
+use taskgate_demo::upstream::UpstreamOptions;
 
 use super::client::{Reply, SSE_AND_JSON, Upstream, request};
 

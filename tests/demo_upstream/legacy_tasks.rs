@@ -4,8 +4,8 @@
 
 use http::StatusCode;
 use serde_json::{Value, json};
-use taskgate::demo::upstream::UpstreamOptions;
 use taskgate::mcp::{header, meta};
+use taskgate_demo::upstream::UpstreamOptions;
 
 use super::client::{JSON_ONLY, SSE_AND_JSON, Upstream, request, task_call, task_req};
 

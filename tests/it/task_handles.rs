@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use taskgate::demo::upstream::{UpstreamOptions, serve};
+use taskgate_demo::upstream::{UpstreamOptions, serve};
 use tokio_util::sync::CancellationToken;
 
 use crate::support::client::{Answer, Call, rpc};

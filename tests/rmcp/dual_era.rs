@@ -1,5 +1,5 @@
 //! Both eras at once: one gateway in front of one dual-era upstream (the
-//! bundled example server, `taskgate::demo::upstream::serve`, which keeps
+//! bundled example server, `taskgate_demo::upstream::serve`, which keeps
 //! one global task table for both eras and binds tasks to nobody), used at
 //! the same time by a legacy (2025-11-25) client built on the official
 //! TypeScript SDK 1.32.2 (`ts_legacy_client.mjs`, the SDK pinned in
@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use rmcp::model::{TaskStatus, UpdateTaskParams};
 use serde_json::{Value, json};
-use taskgate::demo::upstream::{UpstreamOptions, serve};
+use taskgate_demo::upstream::{UpstreamOptions, serve};
 use tokio_util::sync::CancellationToken;
 
 use crate::rmcp_peers::client::{Run, connect};

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Legacy-era (2025-11-25) task client for the dual-era check in tests/rmcp/dual_era.rs, built only
 // from the official, unmodified TypeScript SDK pinned in tests/interop (1.32.2, its experimental
-// client task API). Runs against the bundled example server (taskgate::demo::upstream), here
+// client task API). Runs against the bundled example server (taskgate_demo::upstream), here
 // through the gateway.
 //
 //   node tests/rmcp/ts_legacy_client.mjs <url> <bearer-token>

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::client::Caller;
 use super::{Scenario, Task};
-use crate::mcp::{code, meta, method};
+use crate::protocol::{code, meta, method};
 
 /// How long alice's report takes (seconds): well inside the TTL cap.
 const REPORT_SECONDS: u64 = 1;

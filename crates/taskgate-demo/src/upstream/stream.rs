@@ -21,7 +21,7 @@ use bytes::Bytes;
 use futures_util::stream;
 use http::{HeaderValue, Response, StatusCode, header};
 use http_body::Frame;
-use http_body_util::StreamBody;
+use http_body_util::{BodyExt, StreamBody};
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
@@ -29,8 +29,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::rpc::{self, RpcError};
 use super::state::State;
-use crate::body::{self, GatewayBody};
-use crate::mcp::code;
+use crate::body::DemoBody;
+use crate::protocol::code;
 
 /// How often an idle stream gets a comment so proxies keep it open.
 pub(crate) const KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -66,7 +66,7 @@ pub(crate) fn encode_priming(id: &str) -> Bytes {
 
 /// The body of an SSE response: everything sent into `rx`, interleaved with
 /// keep-alive comments, until `rx` closes or `shutdown` fires.
-pub(crate) fn sse_body(rx: mpsc::Receiver<Bytes>, shutdown: CancellationToken) -> GatewayBody {
+pub(crate) fn sse_body(rx: mpsc::Receiver<Bytes>, shutdown: CancellationToken) -> DemoBody {
     let mut ticker = tokio::time::interval_at(Instant::now() + KEEP_ALIVE, KEEP_ALIVE);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let frames = stream::unfold(
@@ -84,11 +84,11 @@ pub(crate) fn sse_body(rx: mpsc::Receiver<Bytes>, shutdown: CancellationToken) -
             ))
         },
     );
-    body::boxed(StreamBody::new(frames))
+    StreamBody::new(frames).boxed_unsync()
 }
 
 /// A `200 text/event-stream` response around `body`.
-pub(crate) fn sse_response(body: GatewayBody) -> Response<GatewayBody> {
+pub(crate) fn sse_response(body: DemoBody) -> Response<DemoBody> {
     let mut res = Response::new(body);
     *res.status_mut() = StatusCode::OK;
     let h = res.headers_mut();
@@ -165,7 +165,7 @@ pub(crate) async fn respond<F, Fut>(
     wants_sse: bool,
     id: Value,
     job: F,
-) -> Response<GatewayBody>
+) -> Response<DemoBody>
 where
     F: FnOnce(Out) -> Fut,
     Fut: Future<Output = Result<Value, RpcError>> + Send + 'static,

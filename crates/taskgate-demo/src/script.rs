@@ -27,8 +27,10 @@ use serde_json::{Value, json};
 
 use self::client::{Caller, Client, Reply};
 use self::transcript::Transcript;
-use super::upstream::RequestLog;
-use crate::mcp::{code, method};
+use crate::protocol::{code, method};
+use crate::upstream::RequestLog;
+
+pub use self::transcript::Print;
 
 /// Where the scenario runs and with whom.
 #[derive(Debug)]
@@ -47,11 +49,13 @@ pub struct Setup {
     pub requests: RequestLog,
     /// The gateway's `tasks.max_ttl`.
     pub max_ttl: Duration,
+    /// Where the transcript goes, as it is made.
+    pub print: Print,
 }
 
-/// Runs the scenario, printing the transcript. `Ok(true)` when every check
-/// passed, `Ok(false)` when one did not; `Err` when the scenario could not
-/// run at all (e.g. no answer).
+/// Runs the scenario, printing the transcript through `setup.print`.
+/// `Ok(true)` when every check passed, `Ok(false)` when one did not; `Err`
+/// when the scenario could not run at all (e.g. no answer).
 ///
 /// # Errors
 /// A transport failure or timeout talking to the gateway or the upstream.
@@ -62,7 +66,7 @@ pub async fn run(setup: Setup) -> anyhow::Result<bool> {
     let mut s = Scenario {
         gateway: Client::new(&setup.gateway_url)?,
         upstream: Client::new(&setup.upstream_url)?,
-        t: Transcript::default(),
+        t: Transcript::new(setup.print),
         requests: setup.requests.clone(),
         max_ttl: setup.max_ttl,
         next_id: 0,

@@ -25,13 +25,13 @@ use http::{HeaderMap, Response, StatusCode};
 use serde_json::{Value, json};
 
 use super::rpc::{self, Message, RpcError};
-use super::state::{State, method};
+use super::state::State;
 use super::stream;
 use super::tools::{self, Call, CallError};
 use super::work::{self, CONFIRM_KEY};
 use super::{legacy, plain, server_info};
-use crate::body::GatewayBody;
-use crate::mcp::{code, header, meta, method as mcp_method, version};
+use crate::body::DemoBody;
+use crate::protocol::{code, header, meta, method, version};
 
 /// TTL granted to extension tasks (ms), before the server's cap.
 const TASK_TTL_MS: u64 = 60_000;
@@ -41,7 +41,7 @@ pub(crate) async fn post(
     state: Arc<State>,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Response<GatewayBody> {
+) -> Response<DemoBody> {
     let (id, method, params) = match rpc::parse(body) {
         Ok(Message::Request { id, method, params }) => (id, method, params),
         // No client→server notifications are defined; accept and ignore.
@@ -66,16 +66,14 @@ pub(crate) async fn post(
         .and_then(|e| e.get(meta::TASKS_EXTENSION))
         .is_some_and(Value::is_object);
     let outcome = match method.as_str() {
-        mcp_method::SERVER_DISCOVER => Ok(discover()),
+        method::SERVER_DISCOVER => Ok(discover()),
         method::PING => Ok(complete(json!({}))),
         method::TOOLS_LIST => Ok(complete(json!({ "tools": tools::catalogue(false) }))),
-        mcp_method::TOOLS_CALL => {
+        method::TOOLS_CALL => {
             let wants_sse = rpc::accepts_sse(headers);
             return tools_call(state, wants_sse, declares_tasks, id, &params).await;
         }
-        mcp_method::TASKS_GET | mcp_method::TASKS_UPDATE | mcp_method::TASKS_CANCEL
-            if !declares_tasks =>
-        {
+        method::TASKS_GET | method::TASKS_UPDATE | method::TASKS_CANCEL if !declares_tasks => {
             let err = RpcError::new(
                 code::MISSING_REQUIRED_CLIENT_CAPABILITY,
                 "Missing required client capability: io.modelcontextprotocol/tasks",
@@ -85,9 +83,9 @@ pub(crate) async fn post(
             }));
             return rpc::error_response(StatusCode::BAD_REQUEST, &id, &err);
         }
-        mcp_method::TASKS_GET => tasks::get(&state, &params),
-        mcp_method::TASKS_UPDATE => tasks::update(&state, &params),
-        mcp_method::TASKS_CANCEL => tasks::cancel(&state, &params),
+        method::TASKS_GET => tasks::get(&state, &params),
+        method::TASKS_UPDATE => tasks::update(&state, &params),
+        method::TASKS_CANCEL => tasks::cancel(&state, &params),
         other => Err(RpcError::method_not_found(other)),
     };
     let status = match &outcome {
@@ -120,10 +118,8 @@ fn check_headers(headers: &HeaderMap, method: &str, params: &Value) -> Result<()
         return Err(mismatch("Mcp-Method"));
     }
     let named = match method {
-        mcp_method::TOOLS_CALL => Some("name"),
-        mcp_method::TASKS_GET | mcp_method::TASKS_UPDATE | mcp_method::TASKS_CANCEL => {
-            Some("taskId")
-        }
+        method::TOOLS_CALL => Some("name"),
+        method::TASKS_GET | method::TASKS_UPDATE | method::TASKS_CANCEL => Some("taskId"),
         _ => None,
     };
     if let Some(field) = named {
@@ -177,7 +173,7 @@ async fn tools_call(
     declares_tasks: bool,
     id: Value,
     params: &Value,
-) -> Response<GatewayBody> {
+) -> Response<DemoBody> {
     let reply = |outcome| rpc::json_response(StatusCode::OK, &rpc::response(&id, outcome));
     let Some(name) = params.get("name").and_then(Value::as_str) else {
         return reply(Err(RpcError::invalid_params("`name` must be a string")));

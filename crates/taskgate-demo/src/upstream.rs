@@ -94,8 +94,8 @@ use tokio_util::sync::CancellationToken;
 
 use self::rpc::RpcError;
 use self::state::State;
-use crate::body::{self, GatewayBody, ReadError};
-use crate::mcp::{code, header, version};
+use crate::body::{self, DemoBody, ReadError};
+use crate::protocol::{code, header, version};
 
 pub use self::requests::RequestLog;
 
@@ -213,7 +213,7 @@ pub(crate) fn server_info() -> Value {
     json!({"name": SERVER_NAME, "version": env!("CARGO_PKG_VERSION")})
 }
 
-async fn route(state: Arc<State>, req: Request<Incoming>) -> Response<GatewayBody> {
+async fn route(state: Arc<State>, req: Request<Incoming>) -> Response<DemoBody> {
     if req.uri().path() != MCP_PATH {
         return rpc::empty_response(StatusCode::NOT_FOUND);
     }
@@ -264,7 +264,7 @@ fn authorized(options: &UpstreamOptions, headers: &HeaderMap) -> bool {
             == 0
 }
 
-fn unauthorized() -> Response<GatewayBody> {
+fn unauthorized() -> Response<DemoBody> {
     let err = RpcError::new(code::INVALID_REQUEST, "Unauthorized");
     let mut res = rpc::error_response(StatusCode::UNAUTHORIZED, &Value::Null, &err);
     res.headers_mut().insert(
@@ -274,7 +274,7 @@ fn unauthorized() -> Response<GatewayBody> {
     res
 }
 
-fn unsupported_version(requested: &str) -> Response<GatewayBody> {
+fn unsupported_version(requested: &str) -> Response<DemoBody> {
     let err = RpcError::new(
         code::UNSUPPORTED_PROTOCOL_VERSION,
         format!("Unsupported protocol version: {requested}"),
@@ -283,7 +283,7 @@ fn unsupported_version(requested: &str) -> Response<GatewayBody> {
     rpc::error_response(StatusCode::BAD_REQUEST, &Value::Null, &err)
 }
 
-fn unreadable(err: &ReadError) -> Response<GatewayBody> {
+fn unreadable(err: &ReadError) -> Response<DemoBody> {
     let status = match err {
         ReadError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         ReadError::Stream(_) => StatusCode::BAD_REQUEST,
@@ -292,7 +292,7 @@ fn unreadable(err: &ReadError) -> Response<GatewayBody> {
     rpc::error_response(status, &Value::Null, &err)
 }
 
-fn method_not_allowed(current: bool) -> Response<GatewayBody> {
+fn method_not_allowed(current: bool) -> Response<DemoBody> {
     let mut res = rpc::empty_response(StatusCode::METHOD_NOT_ALLOWED);
     let allow = if current { "POST" } else { "GET, POST, DELETE" };
     res.headers_mut()
@@ -302,7 +302,7 @@ fn method_not_allowed(current: bool) -> Response<GatewayBody> {
 
 /// `GET /mcp`: the session's standalone stream, resumed after
 /// `Last-Event-ID` when given.
-fn open_get_stream(state: &State, headers: &HeaderMap) -> Response<GatewayBody> {
+fn open_get_stream(state: &State, headers: &HeaderMap) -> Response<DemoBody> {
     let Some(sid) = rpc::header_str(headers, header::SESSION_ID) else {
         return method_not_allowed(false);
     };
@@ -317,7 +317,7 @@ fn open_get_stream(state: &State, headers: &HeaderMap) -> Response<GatewayBody> 
 }
 
 /// `DELETE /mcp`: ends the session.
-fn delete_session(state: &State, headers: &HeaderMap) -> Response<GatewayBody> {
+fn delete_session(state: &State, headers: &HeaderMap) -> Response<DemoBody> {
     match rpc::header_str(headers, header::SESSION_ID) {
         Some(sid) if state.sessions.remove(sid) => rpc::empty_response(StatusCode::OK),
         Some(_) => legacy::session_not_found(&Value::Null),

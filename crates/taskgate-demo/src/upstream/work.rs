@@ -13,10 +13,10 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use super::rpc::RpcError;
-use super::state::{State, method};
+use super::state::State;
 use super::tasks::{InputRequest, Outcome, Reply, Snapshot};
 use super::tools::{self, Call};
-use crate::mcp::code;
+use crate::protocol::{code, method};
 
 /// The key of `confirm_action`'s input request (extension `inputRequests`).
 pub(crate) const CONFIRM_KEY: &str = "confirm";

@@ -1,5 +1,6 @@
 //! The demo script's readable transcript: steps, who sent what, what came
-//! back, why it matters, and the checks that decide the exit code.
+//! back, why it matters, and the checks that decide the exit code. Lines go
+//! to the caller's [`Print`] as they are made (the CLI writes them to stdout).
 //!
 //! Handles, session ids and cursors are long; the transcript shows their
 //! first [`SHORT`] characters and `…`, counted after the `tg1.<kid>.` prefix
@@ -9,7 +10,10 @@
 use serde_json::Value;
 
 use super::client::Reply;
-use crate::cli::out;
+
+/// Where the transcript goes: called once per entry, with one or more whole
+/// lines and no final line break.
+pub type Print = fn(&str);
 
 /// How many characters of a handle or session id the transcript shows
 /// (after `tg1.<kid>.`).
@@ -19,8 +23,9 @@ pub(super) const SHORT: usize = 12;
 const UNDER: &str = "           ";
 
 /// Prints as it goes and remembers which checks failed.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Transcript {
+    print: Print,
     checks: usize,
     failures: Vec<String>,
     /// Long strings (handles, session ids) to shorten wherever they appear.
@@ -30,6 +35,20 @@ pub(super) struct Transcript {
 // === impl Transcript ===
 
 impl Transcript {
+    /// An empty transcript that prints through `print`.
+    pub(super) fn new(print: Print) -> Transcript {
+        Transcript {
+            print,
+            checks: 0,
+            failures: Vec::new(),
+            long: Vec::new(),
+        }
+    }
+
+    fn out(&self, text: &str) {
+        (self.print)(text);
+    }
+
     /// From now on, `text` is shown shortened wherever it appears.
     pub(super) fn abbreviate(&mut self, text: &str) {
         if text.chars().count() > SHORT && !self.long.iter().any(|l| l == text) {
@@ -39,12 +58,12 @@ impl Transcript {
 
     /// A step heading.
     pub(super) fn step(&self, title: &str) {
-        out(&format!("\n{title}"));
+        self.out(&format!("\n{title}"));
     }
 
     /// `who` sends something.
     pub(super) fn sends(&self, who: &str, what: &str) {
-        out(&format!("  {who:<8} → {}", self.shorten(what)));
+        self.out(&format!("  {who:<8} → {}", self.shorten(what)));
     }
 
     /// What came back, summarised.
@@ -54,17 +73,17 @@ impl Transcript {
 
     /// What came back, in the script's own words.
     pub(super) fn back(&self, what: &str) {
-        out(&format!("{UNDER}← {}", self.shorten(what)));
+        self.out(&format!("{UNDER}← {}", self.shorten(what)));
     }
 
     /// Why the exchange matters.
     pub(super) fn why(&self, text: &str) {
-        out(&format!("{UNDER}why: {}", self.shorten(text)));
+        self.out(&format!("{UNDER}why: {}", self.shorten(text)));
     }
 
     /// A plain indented note.
     pub(super) fn note(&self, text: &str) {
-        out(&format!("{UNDER}{}", self.shorten(text)));
+        self.out(&format!("{UNDER}{}", self.shorten(text)));
     }
 
     /// Records and prints one check; returns `ok`.
@@ -72,9 +91,9 @@ impl Transcript {
         self.checks += 1;
         let what = self.shorten(what);
         if ok {
-            out(&format!("{UNDER}✓ {what}"));
+            self.out(&format!("{UNDER}✓ {what}"));
         } else {
-            out(&format!("{UNDER}✗ FAILED: {what}"));
+            self.out(&format!("{UNDER}✗ FAILED: {what}"));
             self.failures.push(what);
         }
         ok
@@ -83,19 +102,19 @@ impl Transcript {
     /// Prints the verdict; `true` when every check passed.
     pub(super) fn finish(&self) -> bool {
         if self.failures.is_empty() {
-            out(&format!(
+            self.out(&format!(
                 "\nPASS: all {} checks behaved as expected.",
                 self.checks
             ));
             return true;
         }
-        out(&format!(
+        self.out(&format!(
             "\nFAIL: {} of {} checks did not behave as expected:",
             self.failures.len(),
             self.checks
         ));
         for failure in &self.failures {
-            out(&format!("  - {failure}"));
+            self.out(&format!("  - {failure}"));
         }
         false
     }
@@ -201,7 +220,7 @@ mod tests {
         assert_eq!(short("tg1.k1.short"), "tg1.k1.short");
         assert_eq!(short("0123456789abcdef"), "0123456789ab…");
         assert_eq!(short("task-1"), "task-1");
-        let mut t = Transcript::default();
+        let mut t = Transcript::new(|_| {});
         t.abbreviate(handle);
         t.abbreviate("short");
         assert_eq!(
@@ -212,7 +231,7 @@ mod tests {
 
     #[test]
     fn handles_are_shortened_without_registration() {
-        let t = Transcript::default();
+        let t = Transcript::new(|_| {});
         let handle = format!("tg1.kid.{}", "x".repeat(40));
         assert_eq!(
             t.shorten(&format!("task {handle}, and \"{handle}\"")),
@@ -223,7 +242,7 @@ mod tests {
 
     #[test]
     fn a_failed_check_fails_the_run() {
-        let mut t = Transcript::default();
+        let mut t = Transcript::new(|_| {});
         assert!(t.check(true, "fine"));
         assert!(t.finish());
         assert!(!t.check(false, "broken"));

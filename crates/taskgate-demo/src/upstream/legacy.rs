@@ -21,12 +21,12 @@ use serde_json::{Value, json};
 
 use super::rpc::{self, Message, RpcError};
 use super::session::Session;
-use super::state::{State, method};
+use super::state::State;
 use super::stream;
 use super::tools::{self, Call, CallError};
 use super::{plain, server_info, work};
-use crate::body::GatewayBody;
-use crate::mcp::{code, header, meta, method as mcp_method, version};
+use crate::body::DemoBody;
+use crate::protocol::{code, header, meta, method, version};
 
 /// Versions this era answers with (the client's choice when it is one).
 pub(crate) const VERSIONS: [&str; 3] = [
@@ -57,7 +57,7 @@ pub(crate) async fn post(
     state: Arc<State>,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Response<GatewayBody> {
+) -> Response<DemoBody> {
     let msg = match rpc::parse(body) {
         Ok(msg) => msg,
         Err(err) => return rpc::error_response(StatusCode::BAD_REQUEST, &Value::Null, &err),
@@ -76,7 +76,7 @@ pub(crate) async fn post(
             );
             return rpc::error_response(StatusCode::BAD_REQUEST, id, &err);
         }
-        if method == mcp_method::INITIALIZE {
+        if method == method::INITIALIZE {
             return initialize(&state, id, params);
         }
     }
@@ -111,8 +111,8 @@ pub(crate) async fn post(
 }
 
 /// HTTP 404 with a JSON-RPC error: the client must re-initialize.
-pub(crate) fn session_not_found(id: &Value) -> Response<GatewayBody> {
-    let err = RpcError::new(rpc::SESSION_NOT_FOUND, "Session not found");
+pub(crate) fn session_not_found(id: &Value) -> Response<DemoBody> {
+    let err = RpcError::new(code::SESSION_NOT_FOUND, "Session not found");
     rpc::error_response(StatusCode::NOT_FOUND, id, &err)
 }
 
@@ -122,22 +122,22 @@ async fn dispatch(
     id: Value,
     method: &str,
     params: &Value,
-) -> Response<GatewayBody> {
+) -> Response<DemoBody> {
     let outcome = match method {
         method::PING => Ok(json!({})),
         method::TOOLS_LIST => Ok(json!({ "tools": tools::catalogue(true) })),
         method::LOGGING_SET_LEVEL => set_level(ctx, params),
-        mcp_method::TOOLS_CALL => return tools_call(state, ctx, id, params).await,
-        mcp_method::TASKS_GET => tasks::get(&state, params),
-        mcp_method::TASKS_RESULT => return tasks::result(state, ctx, id, params).await,
-        mcp_method::TASKS_LIST => tasks::list(&state, params),
-        mcp_method::TASKS_CANCEL => tasks::cancel(&state, params),
+        method::TOOLS_CALL => return tools_call(state, ctx, id, params).await,
+        method::TASKS_GET => tasks::get(&state, params),
+        method::TASKS_RESULT => return tasks::result(state, ctx, id, params).await,
+        method::TASKS_LIST => tasks::list(&state, params),
+        method::TASKS_CANCEL => tasks::cancel(&state, params),
         other => Err(RpcError::method_not_found(other)),
     };
     rpc::json_response(StatusCode::OK, &rpc::response(&id, outcome))
 }
 
-fn initialize(state: &State, id: &Value, params: &Value) -> Response<GatewayBody> {
+fn initialize(state: &State, id: &Value, params: &Value) -> Response<DemoBody> {
     let requested = params.get("protocolVersion").and_then(Value::as_str);
     let negotiated = requested
         .and_then(|v| VERSIONS.iter().find(|known| **known == v))
@@ -184,12 +184,7 @@ fn set_level(ctx: &Ctx, params: &Value) -> Result<Value, RpcError> {
     }
 }
 
-async fn tools_call(
-    state: Arc<State>,
-    ctx: &Ctx,
-    id: Value,
-    params: &Value,
-) -> Response<GatewayBody> {
+async fn tools_call(state: Arc<State>, ctx: &Ctx, id: Value, params: &Value) -> Response<DemoBody> {
     let reply = |outcome| rpc::json_response(StatusCode::OK, &rpc::response(&id, outcome));
     let Some(name) = params.get("name").and_then(Value::as_str) else {
         return reply(Err(RpcError::invalid_params("`name` must be a string")));

@@ -1,7 +1,15 @@
 //! `taskgate demo`: the example MCP server behind the gateway on embedded
 //! defaults, with a fresh development issuer and ready-made tokens, so a user
 //! can point any MCP client at it with one command; `--script` instead runs
-//! a two-identity scenario against the pair and exits (see [`super::script`]).
+//! a two-identity scenario against the pair and exits.
+//!
+//! The example server and the scenario live in the `taskgate-demo` crate,
+//! which knows nothing of the gateway; this module is the wiring on the
+//! gateway's side: it starts the server, the gateway in front of it (config
+//! built in memory, the upstream credential from a lookup closure, never the
+//! process environment) and a development token issuer, mints the tokens,
+//! and hands the scenario its [`Setup`]. What reaches stdout and the exit
+//! code are decided here.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -11,17 +19,17 @@ use std::time::Duration;
 use anyhow::Context as _;
 use base64::Engine;
 use rand::RngCore;
+use taskgate_demo::script::{self, Setup};
+use taskgate_demo::upstream::{self, RequestLog, UpstreamOptions};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use super::script;
-use super::upstream::{self, RequestLog, UpstreamOptions};
-use crate::cli::{EXIT_FAILURE, out};
+use super::{EXIT_FAILURE, out};
 use crate::config::raw::{RawAuth, RawConfig, RawCredential, RawListen, RawRoute};
 use crate::devtoken::{DevClaims, DevIssuer};
 
 /// Issuer name of the demo's development IdP.
-pub const DEMO_ISSUER: &str = "https://demo-issuer.taskgate.local";
+const DEMO_ISSUER: &str = "https://demo-issuer.taskgate.local";
 /// The variable name the demo's upstream credential is looked up under (the
 /// lookup is a closure; the process environment is never touched).
 const CREDENTIAL_VAR: &str = "TASKGATE_DEMO_UPSTREAM_CREDENTIAL";
@@ -49,7 +57,7 @@ const SCRIPT_MAX_TTL: &str = "3s";
 
 /// Runs the demo until Ctrl-C (with `--script`: until the scenario ends;
 /// failure when any step did not behave as expected).
-pub async fn run(args: DemoArgs) -> ExitCode {
+pub(super) async fn run(args: DemoArgs) -> ExitCode {
     match demo(args).await {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(EXIT_FAILURE),
@@ -81,7 +89,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<bool> {
     if args.script {
         let listen = SocketAddr::from(([127, 0, 0, 1], 0));
         let pair = Pair::start(listen, Some(SCRIPT_MAX_TTL)).await?;
-        let setup = script::Setup {
+        let setup = Setup {
             gateway_url: pair.resource(),
             upstream_url: format!("http://{}/mcp", pair.upstream),
             upstream_authorization: pair.credential.clone(),
@@ -89,6 +97,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<bool> {
             bob_token: pair.token("bob", "globex", ttl)?,
             requests: pair.requests.clone(),
             max_ttl: crate::config::duration::parse(SCRIPT_MAX_TTL).map_err(anyhow::Error::msg)?,
+            print: out,
         };
         let outcome = script::run(setup).await;
         pair.stop().await?;

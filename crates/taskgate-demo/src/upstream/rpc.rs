@@ -9,14 +9,8 @@
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use serde_json::{Map, Value, json};
 
-use crate::body::{self, GatewayBody};
-use crate::mcp::code;
-
-/// The demo's own code for an unknown or ended session (sent with HTTP 404).
-///
-/// It sits in the implementation-defined range and matches what the
-/// TypeScript SDK's server sends, so SDK clients recognise it.
-pub(crate) const SESSION_NOT_FOUND: i64 = -32001;
+use crate::body::{self, DemoBody};
+use crate::protocol::code;
 
 /// A JSON-RPC error object.
 #[derive(Debug, Clone, PartialEq)]
@@ -196,7 +190,7 @@ pub(crate) fn id_key(id: &Value) -> String {
 // === HTTP ===
 
 /// A JSON body with the given status.
-pub(crate) fn json_response(status: StatusCode, msg: &Value) -> Response<GatewayBody> {
+pub(crate) fn json_response(status: StatusCode, msg: &Value) -> Response<DemoBody> {
     // Serialising a `Value` cannot fail (all map keys are strings).
     let bytes = serde_json::to_vec(msg).unwrap_or_default();
     let mut res = Response::new(body::full(bytes));
@@ -209,16 +203,12 @@ pub(crate) fn json_response(status: StatusCode, msg: &Value) -> Response<Gateway
 }
 
 /// A JSON-RPC error response with the given HTTP status.
-pub(crate) fn error_response(
-    status: StatusCode,
-    id: &Value,
-    err: &RpcError,
-) -> Response<GatewayBody> {
+pub(crate) fn error_response(status: StatusCode, id: &Value, err: &RpcError) -> Response<DemoBody> {
     json_response(status, &failure(id, err))
 }
 
 /// A bare status with an empty body (`202`, `404`, `405`, …).
-pub(crate) fn empty_response(status: StatusCode) -> Response<GatewayBody> {
+pub(crate) fn empty_response(status: StatusCode) -> Response<DemoBody> {
     let mut res = Response::new(body::empty());
     *res.status_mut() = status;
     res

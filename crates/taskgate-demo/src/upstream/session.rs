@@ -24,8 +24,8 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::rpc;
-use super::state::method;
 use super::stream::{encode_event, encode_priming, event_id, parse_event_id};
+use crate::protocol::method;
 
 /// Events of the GET stream kept for `Last-Event-ID` replay.
 pub(crate) const HISTORY: usize = 100;

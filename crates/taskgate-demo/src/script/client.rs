@@ -14,9 +14,8 @@ use hyper_util::client::legacy::{Client as HyperClient, connect::HttpConnector};
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 
-use crate::body::{self, GatewayBody};
-use crate::mcp::{header as mcp_header, version};
-use crate::sse::{Item, Parser};
+use crate::body::{self, DemoBody};
+use crate::protocol::{header as mcp_header, version};
 
 /// Longest a single request/response exchange may take.
 const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(15);
@@ -25,7 +24,7 @@ const MAX_BODY: usize = 1024 * 1024;
 
 /// A plain-HTTP client for one MCP endpoint.
 pub(super) struct Client {
-    http: HyperClient<HttpConnector, GatewayBody>,
+    http: HyperClient<HttpConnector, DemoBody>,
     url: Uri,
 }
 
@@ -173,15 +172,9 @@ impl Client {
 
 /// The event of an SSE body that is the response to request `id`.
 fn response_event(bytes: &[u8], id: Option<u64>) -> anyhow::Result<Value> {
-    let mut parser = Parser::new(MAX_BODY);
-    parser.push(bytes);
-    let mut items = Vec::new();
-    while let Some(item) = parser.next_item().context("reading the event stream")? {
-        items.push(item);
-    }
-    for item in items {
-        let Item::Event(event) = item else { continue };
-        let Ok(message) = serde_json::from_str::<Value>(&event.data) else {
+    let text = std::str::from_utf8(bytes).context("reading the event stream")?;
+    for data in event_data(text) {
+        let Ok(message) = serde_json::from_str::<Value>(&data) else {
             continue;
         };
         let is_response = message.get("result").is_some() || message.get("error").is_some();
@@ -190,6 +183,34 @@ fn response_event(bytes: &[u8], id: Option<u64>) -> anyhow::Result<Value> {
         }
     }
     anyhow::bail!("the event stream ended without the response")
+}
+
+/// The `data` of each complete event of an SSE body, by the EventSource
+/// rules the script needs: lines end in CRLF, LF or CR; `data` lines join
+/// with `\n`; a blank line ends an event; comments, other fields, events
+/// without data and an unfinished last event are skipped.
+fn event_data(text: &str) -> Vec<String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    // The text after the last line break is not a whole line.
+    lines.pop();
+    let mut events = Vec::new();
+    let mut data = String::new();
+    for line in lines {
+        if line.is_empty() {
+            if data.pop().is_some() {
+                events.push(std::mem::take(&mut data));
+            }
+            continue;
+        }
+        let (field, value) = line.split_once(':').unwrap_or((line, ""));
+        if field == "data" {
+            data.push_str(value.strip_prefix(' ').unwrap_or(value));
+            data.push('\n');
+        }
+    }
+    events
 }
 
 #[cfg(test)]
@@ -206,5 +227,16 @@ mod tests {
         assert_eq!(found["result"]["ok"], true);
         assert!(response_event(stream, Some(8)).is_err());
         assert!(response_event(b"data: {\"id\":7,\"result\":{}}", Some(7)).is_err());
+    }
+
+    #[test]
+    fn event_data_follows_the_event_source_rules() {
+        let stream = "\u{feff}: comment\r\nid: 1\r\ndata: a\r\ndata:b\r\n\r\n\
+            event: x\rdata\r\r\
+            retry: 5\n\n\
+            data: unfinished\n";
+        assert_eq!(event_data(stream), ["a\nb", ""]);
+        assert!(event_data("").is_empty());
+        assert!(response_event(b"data: \xff\n\n", Some(1)).is_err());
     }
 }

@@ -16,8 +16,8 @@ use super::super::state::State;
 use super::super::stream::{self, Out};
 use super::super::tasks::{CancelError, Outcome, Status};
 use super::Ctx;
-use crate::body::GatewayBody;
-use crate::mcp::{code, meta};
+use crate::body::DemoBody;
+use crate::protocol::{code, meta};
 
 /// `tasks/get` → the flat `Task`.
 pub(super) fn get(state: &State, params: &Value) -> Result<Value, RpcError> {
@@ -65,7 +65,7 @@ pub(super) async fn result(
     ctx: &Ctx,
     id: Value,
     params: &Value,
-) -> Response<GatewayBody> {
+) -> Response<DemoBody> {
     let task = match task_id(params) {
         Ok(task) if state.tasks.get(task).is_some() => task.to_owned(),
         Ok(_) => return reply(&id, Err(RpcError::task_not_found())),
@@ -78,7 +78,7 @@ pub(super) async fn result(
     .await
 }
 
-fn reply(id: &Value, outcome: Result<Value, RpcError>) -> Response<GatewayBody> {
+fn reply(id: &Value, outcome: Result<Value, RpcError>) -> Response<DemoBody> {
     rpc::json_response(StatusCode::OK, &rpc::response(id, outcome))
 }
 

@@ -12,9 +12,10 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::rpc::{self, RpcError};
-use super::state::{State, method};
+use super::state::State;
 use super::stream::Out;
 use super::tools::{self, Call};
+use crate::protocol::method;
 
 /// Runs `call` to completion and returns its `CallToolResult`.
 ///

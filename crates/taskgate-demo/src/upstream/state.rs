@@ -25,24 +25,7 @@ use super::UpstreamOptions;
 use super::rpc;
 use super::session::Sessions;
 use super::tasks::{Reply, Snapshot, Status, TaskStore};
-
-/// Method names the gateway's `mcp` module does not name (yet).
-pub(crate) mod method {
-    /// Liveness check.
-    pub(crate) const PING: &str = "ping";
-    /// Tool listing.
-    pub(crate) const TOOLS_LIST: &str = "tools/list";
-    /// Log level control.
-    pub(crate) const LOGGING_SET_LEVEL: &str = "logging/setLevel";
-    /// Server→client elicitation.
-    pub(crate) const ELICITATION_CREATE: &str = "elicitation/create";
-    /// Progress notification.
-    pub(crate) const PROGRESS: &str = "notifications/progress";
-    /// Log line notification.
-    pub(crate) const MESSAGE: &str = "notifications/message";
-    /// Legacy task status notification.
-    pub(crate) const TASK_STATUS: &str = "notifications/tasks/status";
-}
+use crate::protocol::method;
 
 /// Idle time after which a session without a live stream is dropped.
 const SESSION_IDLE: Duration = Duration::from_secs(3600);
