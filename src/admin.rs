@@ -8,11 +8,6 @@
 
 mod revoke;
 
-use std::convert::Infallible;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use http::header::CONTENT_TYPE;
 use http::{HeaderValue, Request, Response, StatusCode};
 
@@ -23,6 +18,7 @@ use http::Method;
 use http_body::Body;
 
 use crate::body::{BoxError, GatewayBody, full, read_limited};
+use crate::server::service::{Handler, ServiceFuture};
 use crate::shutdown::Shutdown;
 
 pub use revoke::Revoker;
@@ -90,25 +86,17 @@ impl AdminService {
     }
 }
 
-impl<B> tower::Service<Request<B>> for AdminService
-where
-    B: Body<Data = Bytes> + Send + Unpin + 'static,
-    B::Error: Into<BoxError>,
-{
-    type Response = Response<GatewayBody>;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: Request<B>) -> Self::Future {
+impl Handler for AdminService {
+    fn handle<B>(&self, request: Request<B>) -> ServiceFuture
+    where
+        B: Body<Data = Bytes> + Send + Unpin + 'static,
+        B::Error: Into<BoxError>,
+    {
         if request.uri().path() == "/revoke" {
             let revoker = self.revoker.clone();
-            return Box::pin(async move { Ok(AdminService::revoke(revoker, request).await) });
+            return Box::pin(AdminService::revoke(revoker, request));
         }
         let response = self.respond(request.uri().path());
-        Box::pin(async move { Ok(response) })
+        Box::pin(std::future::ready(response))
     }
 }

@@ -12,10 +12,11 @@
 //! boundary, in-flight requests get `limits.shutdown_grace` to finish, and
 //! [`Running::wait`] reports whether the drain completed in time.
 
+mod reload;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
@@ -25,15 +26,14 @@ use tokio::task::JoinHandle;
 use crate::admin::{AdminService, Revoker};
 use crate::auth::Authenticator;
 use crate::config::Config;
-use crate::gateway::{Gateway, GatewayService, Runtime, Sessions, Settings, settings};
-use crate::handle::{HandleCodec, KeyRing};
-use crate::proxy::{UpstreamClient, client_with, tls_config};
+use crate::gateway::outcome::{OutcomeSink, TracingSink};
+use crate::gateway::{Gateway, GatewayService, Runtime, Settings, settings};
+use crate::handle::HandleCodec;
+use crate::proxy::{HttpClient, UpstreamClient, client_with, tls_config};
 use crate::server::service::HandlerService;
 use crate::server::{self, tls, workers};
 use crate::shutdown::Shutdown;
-use crate::store::memory::MemoryStore;
-use crate::store::{RetentionPolicy, Store};
-use crate::tasks::{Clock, TaskGuard};
+use crate::tasks::Clock;
 
 /// A started gateway.
 pub struct Running {
@@ -43,6 +43,9 @@ pub struct Running {
     pub admin_addr: Option<SocketAddr>,
     shutdown: Shutdown,
     servers: Vec<JoinHandle<anyhow::Result<bool>>>,
+    gateway: Arc<Gateway>,
+    /// Fetches JWKS for the authenticators reloads build.
+    http: HttpClient,
 }
 
 impl Running {
@@ -54,6 +57,21 @@ impl Running {
     /// A handle to the shutdown signal (e.g. for a test to trigger later).
     pub fn shutdown_handle(&self) -> Shutdown {
         self.shutdown.clone()
+    }
+
+    /// Applies `config`'s settings to every request that starts from now on
+    /// (see [`reload::settings`] for what a reload changes and what only a
+    /// restart does). Requests in flight finish under the settings they
+    /// started with; task records, sessions and revocations are kept.
+    ///
+    /// # Errors
+    /// When the new authenticator cannot load its keys or the handle keys
+    /// are unusable; the running settings then stay as they were.
+    pub async fn reload(&self, config: &Config) -> anyhow::Result<()> {
+        let settings = reload::settings(config, &self.gateway, &self.http).await?;
+        self.gateway.settings().swap(settings);
+        tracing::info!(routes = config.routes.len(), "settings reloaded");
+        Ok(())
     }
 
     /// Waits for the listeners to finish draining.
@@ -79,6 +97,21 @@ impl Running {
 /// When a listener cannot be bound, TLS files are unusable, or the
 /// authenticator cannot load its keys.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
+    start_with(config, Observers::default()).await
+}
+
+/// What an embedder (or a test) may attach to a gateway it starts.
+#[derive(Clone, Default)]
+pub struct Observers {
+    /// Where finished requests go; [`TracingSink`] when `None`.
+    pub outcomes: Option<Arc<dyn OutcomeSink>>,
+}
+
+/// [`start`], with `observers` attached.
+///
+/// # Errors
+/// As [`start`].
+pub async fn start_with(config: Config, observers: Observers) -> anyhow::Result<Running> {
     let upstream_tls =
         tls_config(config.upstream_ca_bundle.as_deref()).context("building the upstream client")?;
     let client = client_with(upstream_tls.clone());
@@ -111,19 +144,20 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .as_ref()
         .map(TcpListener::local_addr)
         .transpose()?;
-    let codec = Arc::new(HandleCodec::new(key_ring(&config)?));
+    let codec = Arc::new(HandleCodec::new(reload::key_ring(&config)?));
     let runtime = Runtime {
-        store: memory_store(&config, &shutdown),
+        store: reload::memory_store(&config, &shutdown),
         clock: Clock::system(),
         shutdown: shutdown.clone(),
         bound: addr,
+        outcomes: observers.outcomes.unwrap_or_else(|| Arc::new(TracingSink)),
     };
     let settings = Settings::new(&config, &runtime, Arc::new(auth), codec);
-    let revoker = config.admin_token.clone().map(|token| {
-        let routes = config.routes.iter().map(|r| r.name.clone()).collect();
-        Arc::new(Revoker::new(settings.tasks().clone(), routes, token))
-    });
     let gateway = Arc::new(Gateway::new(settings, runtime));
+    let revoker = config
+        .admin_token
+        .clone()
+        .map(|token| Arc::new(Revoker::new(gateway.clone(), token)));
     let limits = config.limits.clone();
     // Each serving thread forwards through a client (and pool) of its own.
     let services = listeners
@@ -147,7 +181,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         let serve = server::serve(
             l,
             None,
-            AdminService::new(shutdown.clone(), revoker),
+            HandlerService(AdminService::new(shutdown.clone(), revoker)),
             shutdown.clone(),
             Arc::new(Semaphore::new(64)),
             limits.shutdown_grace,
@@ -160,6 +194,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         admin_addr,
         shutdown,
         servers,
+        gateway,
+        http: client,
     })
 }
 
@@ -173,33 +209,4 @@ pub async fn run(config: Config, stop: impl Future<Output = ()>) -> anyhow::Resu
     tracing::info!("shutting down: draining connections");
     running.shutdown();
     running.wait().await
-}
-
-/// The in-memory store backing task and session enforcement, keeping state
-/// as long as both policies need, swept in the background until shutdown.
-fn memory_store(config: &Config, shutdown: &Shutdown) -> Arc<dyn Store> {
-    let retention = RetentionPolicy {
-        max_session_lifetime_secs: Sessions::retention_secs(&config.sessions),
-        ..TaskGuard::retention(&config.tasks)
-    };
-    let store = Arc::new(MemoryStore::new(retention));
-    store
-        .clone()
-        .spawn_sweeper(Duration::from_secs(5), shutdown.token().clone());
-    store
-}
-
-/// The configured key ring, or an ephemeral one (with a warning: handles and
-/// sessions will not survive a restart, nor work across replicas).
-fn key_ring(config: &Config) -> anyhow::Result<KeyRing> {
-    match &config.handle_keys {
-        Some(k) => KeyRing::new(&k.keys, &k.signing).context("handle key ring"),
-        None => {
-            tracing::warn!(
-                "no [handles] keys configured: using an ephemeral key; session handles will not survive \
-                 a restart (generate one with `taskgate keys generate`)"
-            );
-            Ok(KeyRing::ephemeral())
-        }
-    }
 }

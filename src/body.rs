@@ -313,4 +313,49 @@ mod tests {
         let res = read_limited(ab_cd(), 3).await;
         assert!(matches!(res, Err(ReadError::TooLarge { .. })));
     }
+
+    /// Records each end it is told of.
+    #[derive(Default)]
+    struct Ends(std::sync::Mutex<Vec<BodyEnd>>);
+
+    impl EndObserver for Ends {
+        fn body_ended(&self, end: BodyEnd) {
+            self.0.lock().unwrap().push(end);
+        }
+    }
+
+    fn observed_by(body: GatewayBody) -> (GatewayBody, Arc<Ends>) {
+        let ends = Arc::new(Ends::default());
+        (body.observed(ends.clone()), ends)
+    }
+
+    #[tokio::test]
+    async fn an_observer_hears_once_how_a_body_ended() {
+        // Complete at the last frame, even if the connection polls no more.
+        let (mut body, ends) = observed_by(full(Bytes::from_static(b"{}")));
+        let _ = body.frame().await;
+        assert_eq!(*ends.0.lock().unwrap(), [BodyEnd::Complete]);
+        drop(body);
+        assert_eq!(*ends.0.lock().unwrap(), [BodyEnd::Complete], "once");
+        // A stream read to its end.
+        let (body, ends) = observed_by(boxed(ab_cd()));
+        let _ = body.collect().await.unwrap();
+        assert_eq!(*ends.0.lock().unwrap(), [BodyEnd::Complete]);
+        // A stream that fails.
+        let failing = StreamBody::new(futures_util::stream::iter([Err::<
+            http_body::Frame<Bytes>,
+            std::io::Error,
+        >(
+            std::io::Error::other("broken"),
+        )]));
+        let (body, ends) = observed_by(boxed(failing));
+        assert!(body.collect().await.is_err());
+        assert_eq!(*ends.0.lock().unwrap(), [BodyEnd::Failed]);
+        // Dropped before its end.
+        let (mut body, ends) = observed_by(boxed(ab_cd()));
+        let _ = body.frame().await;
+        assert!(ends.0.lock().unwrap().is_empty());
+        drop(body);
+        assert_eq!(*ends.0.lock().unwrap(), [BodyEnd::Abandoned]);
+    }
 }

@@ -126,6 +126,9 @@ pub struct Limits {
     pub max_json_depth: usize,
     /// Largest single SSE event relayed from an upstream.
     pub max_sse_event_bytes: usize,
+    /// Largest upstream answer read whole: a JSON message, or a body of
+    /// another media type answering a task request.
+    pub max_json_answer_bytes: usize,
     /// Longest wait for an upstream's response headers.
     pub upstream_timeout: Duration,
     /// Longest time in-flight requests get to finish at shutdown.
@@ -140,6 +143,7 @@ impl Default for Limits {
             max_body_bytes: 1024 * 1024,
             max_json_depth: 64,
             max_sse_event_bytes: 16 * 1024 * 1024,
+            max_json_answer_bytes: 16 * 1024 * 1024,
             upstream_timeout: Duration::from_secs(300),
             shutdown_grace: Duration::from_secs(10),
             max_connections: 10_000,

@@ -5,16 +5,17 @@
 //!
 //! | module | owns |
 //! | --- | --- |
-//! | [`cli`] | command-line surface (`serve`, `check`, `keys`, `dev-issuer`, `demo`) and exit codes |
+//! | `cli` | the binary's command line (`serve`, `check`, `keys`, `dev-issuer`, `demo`) and exit codes; not a library API (hidden) |
 //! | [`config`] | raw TOML/flags → validated [`config::Config`]; every error reported at once |
-//! | [`app`] | wiring: shared state, listeners, admin server, shutdown ordering |
+//! | [`app`] | wiring: runtime and settings, listeners, admin server, reload, shutdown ordering |
 //! | [`server`] | accept loop (TCP + optional rustls), per-connection hyper serve, draining; thread-per-core serving threads with `SO_REUSEPORT` listeners |
-//! | [`admin`] | the separate admin listener: `/healthz`, `/readyz` |
-//! | [`gateway`] | the request pipeline: route → authenticate → validate → forward → relay |
+//! | [`admin`] | the separate admin listener: `/healthz`, `/readyz`, `/revoke` |
+//! | [`gateway`] | the request pipeline: admission (route → authenticate → session → validate → tasks) → [`gateway::Permitted`] → relay; the outcome place; settings and runtime |
+//! | [`target`] | upstream targets (HTTP(S) today): one exchange of MCP messages, the answer classified |
 //! | [`handle`] | sealed, identity-bound gateway handles (task ids, session ids, cursors); the key ring |
 //! | [`auth`] | bearer JWT verification, JWKS, verified-token cache, claim mapping to [`auth::Principal`] |
 //! | [`jsonrpc`] | strict JSON-RPC message parsing (size, depth, duplicate keys) and the message model |
-//! | [`mcp`] | MCP protocol facts: header names, methods, error codes, era detection, header checks |
+//! | [`mcp`] | MCP protocol facts: header names, methods and their kinds, error codes, era detection, header checks |
 //! | [`proxy`] | upstream HTTP clients (a connection pool per serving thread; the shared TLS client), header hygiene, credential injection |
 //! | [`rewrite`] | every place a task id can appear (both eras, as data) and the one walker that rewrites them |
 //! | [`tasks`] | task handles on the wire: verify and resolve on the way in, seal, admit, filter and cap TTLs on the way out |
@@ -36,6 +37,7 @@ pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod body;
+#[doc(hidden)]
 pub mod cli;
 pub mod config;
 pub mod devtoken;

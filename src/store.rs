@@ -123,6 +123,19 @@ pub struct RetentionPolicy {
 }
 
 impl RetentionPolicy {
+    /// Each duration the longer of `self`'s and `other`'s.
+    pub fn widest(self, other: RetentionPolicy) -> RetentionPolicy {
+        RetentionPolicy {
+            result_retention_secs: self.result_retention_secs.max(other.result_retention_secs),
+            max_task_lifetime_secs: self
+                .max_task_lifetime_secs
+                .max(other.max_task_lifetime_secs),
+            max_session_lifetime_secs: self
+                .max_session_lifetime_secs
+                .max(other.max_session_lifetime_secs),
+        }
+    }
+
     /// When a non-terminal task stops counting as live: its expiry, capped
     /// at the maximum lifetime.
     pub fn live_until(&self, record: &TaskRecord) -> u64 {
@@ -265,6 +278,12 @@ pub trait Store: Send + Sync + 'static {
     /// Forgets session `key` if `mint` is its current record (its client
     /// ended it); later uses of its handle are [`SessionUse::Unknown`].
     fn end_session(&self, key: &SessionKey, mint: SessionMint) -> StoreFuture<'_, ()>;
+
+    /// Keeps state at least as long as `at_least` says from now on: new
+    /// settings may let handles live longer than the store was built for.
+    /// Retention only ever grows, so a handle sealed under the old
+    /// settings keeps what backs it.
+    fn widen_retention(&self, at_least: RetentionPolicy);
 }
 
 /// A finished future, for backends that answer synchronously.

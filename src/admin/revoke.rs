@@ -19,15 +19,15 @@ use subtle::ConstantTimeEq;
 
 use crate::body::{GatewayBody, full};
 use crate::config::Secret;
-use crate::tasks::{IdentitySelector, Revocation, Revoked, TaskGuard};
+use crate::gateway::Gateway;
+use crate::tasks::{IdentitySelector, Revocation, Revoked};
 
 /// Largest accepted revocation request.
 pub(super) const MAX_BODY: usize = 16 * 1024;
 
 /// Everything the endpoint needs.
 pub struct Revoker {
-    guard: Arc<TaskGuard>,
-    routes: Vec<String>,
+    gateway: Arc<Gateway>,
     token: Secret,
 }
 
@@ -52,13 +52,10 @@ struct PrincipalClaims {
 }
 
 impl Revoker {
-    /// The endpoint for `routes`, guarded by `token`.
-    pub fn new(guard: Arc<TaskGuard>, routes: Vec<String>, token: Secret) -> Revoker {
-        Revoker {
-            guard,
-            routes,
-            token,
-        }
+    /// The endpoint for `gateway`'s routes (as its current settings name
+    /// them), guarded by `token`.
+    pub fn new(gateway: Arc<Gateway>, token: Secret) -> Revoker {
+        Revoker { gateway, token }
     }
 
     /// Whether `headers` carry the admin bearer token.
@@ -79,9 +76,10 @@ impl Revoker {
                 json!({"error": "expected one of {\"handle\"}, {\"tenant\"}, {\"principal\"}, {\"everything\": true}"}),
             );
         };
+        let settings = self.gateway.settings().load();
         let revocation = match request {
             RevokeRequest::Handle(h) => {
-                tracing::info!(handle = %self.guard.codec().fingerprint(&h), "revoking one task");
+                tracing::info!(handle = %settings.tasks().codec().fingerprint(&h), "revoking one task");
                 Revocation::Handle(h)
             }
             RevokeRequest::Tenant(t) => Revocation::Tenant(t),
@@ -99,7 +97,8 @@ impl Revoker {
                 );
             }
         };
-        match self.guard.revoke(&revocation, &self.routes).await {
+        let routes = settings.route_names();
+        match settings.tasks().revoke(&revocation, &routes).await {
             Ok(Revoked::Done { epoch }) => {
                 tracing::info!(?epoch, scope = scope(&revocation), "revoked");
                 reply(StatusCode::OK, json!({"revoked": true, "epoch": epoch}))

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::secret::SecretSource;
 
 /// Top level of the file.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
     /// Client-facing listener.
@@ -43,7 +43,7 @@ pub struct RawConfig {
 
 /// `[sessions]`: how long a legacy `Mcp-Session-Id` session lives through
 /// the gateway; every field optional.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSessions {
     /// Duration text: the longest a session lives from `initialize`, however
@@ -54,7 +54,7 @@ pub struct RawSessions {
 }
 
 /// `[tasks]`: how long tasks and their handles live; every field optional.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTasks {
     /// Duration text: cap on the TTL a client requests and an upstream grants.
@@ -68,7 +68,7 @@ pub struct RawTasks {
 }
 
 /// `[handles]`: the key ring that seals gateway handles.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawHandles {
     /// Key id that seals new handles; the others only verify.
@@ -80,7 +80,7 @@ pub struct RawHandles {
 }
 
 /// `[[handles.key]]`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawHandleKey {
     /// Key id (visible in handles).
@@ -90,7 +90,7 @@ pub struct RawHandleKey {
 }
 
 /// `[listen]`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawListen {
     /// `host:port`.
@@ -113,7 +113,7 @@ pub struct RawListen {
 }
 
 /// `[admin]`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAdmin {
     /// `host:port`.
@@ -125,7 +125,7 @@ pub struct RawAdmin {
 }
 
 /// `[limits]`; every field optional.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawLimits {
     /// Bytes.
@@ -134,6 +134,8 @@ pub struct RawLimits {
     pub max_json_depth: Option<usize>,
     /// Bytes.
     pub max_sse_event_bytes: Option<usize>,
+    /// Bytes.
+    pub max_json_answer_bytes: Option<usize>,
     /// Duration text.
     pub upstream_timeout: Option<String>,
     /// Duration text.
@@ -143,7 +145,7 @@ pub struct RawLimits {
 }
 
 /// `[auth]`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAuth {
     /// Expected `iss`.
@@ -181,7 +183,7 @@ pub struct RawAuth {
 }
 
 /// `[auth.claims]`: dotted claim paths.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawClaims {
     /// Tenant claim path; `""` disables tenant mapping.
@@ -193,7 +195,7 @@ pub struct RawClaims {
 }
 
 /// `[upstream_tls]`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawUpstreamTls {
     /// PEM bundle replacing the platform roots.
@@ -201,7 +203,7 @@ pub struct RawUpstreamTls {
 }
 
 /// `[[route]]`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRoute {
     /// Stable name; defaults to the path.
@@ -235,7 +237,7 @@ pub struct RawRoute {
 }
 
 /// `credential = { header = "authorization", env = "UPSTREAM_TOKEN" }`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCredential {
     /// Header name (default `authorization`).

@@ -152,6 +152,7 @@ fn limits(raw: &RawLimits, errs: &mut Vec<String>) -> Limits {
         max_body_bytes: raw.max_body_bytes.unwrap_or(d.max_body_bytes),
         max_json_depth: raw.max_json_depth.unwrap_or(d.max_json_depth),
         max_sse_event_bytes: raw.max_sse_event_bytes.unwrap_or(d.max_sse_event_bytes),
+        max_json_answer_bytes: raw.max_json_answer_bytes.unwrap_or(d.max_json_answer_bytes),
         upstream_timeout: duration::or_default(
             "limits.upstream_timeout",
             raw.upstream_timeout.as_deref(),
@@ -170,6 +171,7 @@ fn limits(raw: &RawLimits, errs: &mut Vec<String>) -> Limits {
         ("max_body_bytes", l.max_body_bytes),
         ("max_json_depth", l.max_json_depth),
         ("max_sse_event_bytes", l.max_sse_event_bytes),
+        ("max_json_answer_bytes", l.max_json_answer_bytes),
         ("max_connections", l.max_connections),
     ] {
         if v == 0 {

@@ -131,7 +131,12 @@ impl Exchange {
                 s => StatusCode::from_u16(s).unwrap_or_else(|_| client_closed()),
             };
             let withheld = self.withheld.load(Ordering::Relaxed);
-            progress.finish(disposition, status, end, withheld);
+            progress.finish(
+                &*self.settings.outcomes,
+                (disposition, status),
+                end,
+                withheld,
+            );
         }
     }
 }

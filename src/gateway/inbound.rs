@@ -9,9 +9,9 @@
 //! the strict parser does); a later phase that needs the tree parses the
 //! same bytes again.
 
+use crate::proxy::headers::media_type_is;
 use bytes::Bytes;
 use http::HeaderMap;
-use http::header::CONTENT_TYPE;
 use http_body::Body;
 
 use crate::body::{BoxError, ReadError, read_limited};
@@ -70,11 +70,7 @@ where
 
 /// `application/json`, with or without parameters, case-insensitive.
 fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+    media_type_is(headers, "application/json")
 }
 
 /// Decides the era from the negotiated version and enforces the current

@@ -10,8 +10,9 @@
 //! [`crate::body::EndObserver`]), so a stream's outcome is what the client
 //! really received.
 //!
-//! This is where the audit record, the metrics and the span's end are
-//! emitted (today: the span's fields and one `debug` event).
+//! Finished requests go to the runtime's [`OutcomeSink`]: the audit trail,
+//! metrics and trace export plug in there. The default, [`TracingSink`],
+//! records the outcome on the span and emits one `debug` event.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -69,13 +70,31 @@ impl Disposition {
     }
 }
 
+/// Where finished requests go. Called once per request, on the thread that
+/// finished it (a serving thread): must not block.
+pub trait OutcomeSink: Send + Sync + 'static {
+    /// `outcome` ended; `span` is the request's.
+    fn finished(&self, outcome: &Outcome, span: &Span);
+}
+
+/// The default sink: the outcome on the request's span, and one `debug`
+/// event (`request finished`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TracingSink;
+
+impl OutcomeSink for TracingSink {
+    fn finished(&self, outcome: &Outcome, span: &Span) {
+        emit(span, outcome);
+    }
+}
+
 /// Everything known about a request when it ended.
-#[derive(Debug)]
-pub struct Outcome<'a> {
+#[derive(Debug, Clone)]
+pub struct Outcome {
     /// Its id.
     pub id: RequestId,
     /// The route, once one matched.
-    pub route: Option<&'a str>,
+    pub route: Option<Arc<str>>,
     /// The MCP method, once the body was read (POST).
     pub method: Option<MethodKind>,
     /// The protocol era, once known.
@@ -150,14 +169,14 @@ impl Progress {
     /// The request is over: the one place its outcome is seen.
     pub(super) fn finish(
         self,
-        disposition: Disposition,
-        status: StatusCode,
+        sink: &dyn OutcomeSink,
+        (disposition, status): (Disposition, StatusCode),
         body: BodyEnd,
         withheld: u32,
     ) {
         let outcome = Outcome {
             id: self.id,
-            route: self.route.as_deref(),
+            route: self.route,
             method: self.method,
             era: self.era,
             disposition,
@@ -166,13 +185,13 @@ impl Progress {
             withheld,
             elapsed: self.started.elapsed(),
         };
-        emit(&self.span, &outcome);
+        sink.finished(&outcome, &self.span);
     }
 }
 
 /// Emits one finished request (span fields and a `debug` event; the audit
 /// record and metrics plug in here).
-fn emit(span: &Span, outcome: &Outcome<'_>) {
+fn emit(span: &Span, outcome: &Outcome) {
     span.record("outcome", outcome.disposition.as_str());
     span.record("status", outcome.status.as_u16());
     let reason = match outcome.disposition {
@@ -182,7 +201,7 @@ fn emit(span: &Span, outcome: &Outcome<'_>) {
     tracing::debug!(
         parent: span,
         id = %outcome.id,
-        route = outcome.route.unwrap_or(""),
+        route = outcome.route.as_deref().unwrap_or(""),
         method = outcome.method.map_or("", MethodKind::as_str),
         era = outcome.era.map_or("", Era::as_str),
         outcome = outcome.disposition.as_str(),

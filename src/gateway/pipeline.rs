@@ -63,7 +63,7 @@ where
                     .map_err(|r| (r, true))
             }
             Ok(Admitted::Answered(response)) => {
-                finish(progress, Disposition::Answered, &response);
+                finish(&gateway, progress, Disposition::Answered, &response);
                 return response;
             }
             Err(rejected) => Err((rejected, false)),
@@ -78,7 +78,7 @@ where
                     Disposition::Refused(kind)
                 };
                 let response = error.into_response(id.as_ref());
-                finish(progress, disposition, &response);
+                finish(&gateway, progress, disposition, &response);
                 response
             }
         }
@@ -88,8 +88,14 @@ where
 
 /// Finishes a request answered by the gateway itself (its body is complete
 /// bytes, handed over as it is).
-fn finish(progress: Option<Progress>, disposition: Disposition, response: &Response<GatewayBody>) {
+fn finish(
+    gateway: &Gateway,
+    progress: Option<Progress>,
+    disposition: Disposition,
+    response: &Response<GatewayBody>,
+) {
     if let Some(progress) = progress {
-        progress.finish(disposition, response.status(), BodyEnd::Complete, 0);
+        let sink = &*gateway.runtime.outcomes;
+        progress.finish(sink, (disposition, response.status()), BodyEnd::Complete, 0);
     }
 }

@@ -87,7 +87,7 @@ async fn exchange_with_upstream(
     };
     let limits = TargetLimits {
         answer_timeout: settings.limits.upstream_timeout,
-        max_answer_bytes: settings.limits.max_sse_event_bytes,
+        max_answer_bytes: settings.limits.max_json_answer_bytes,
     };
     // Boxed on its own: the request's future stays small enough for the
     // allocator's per-thread cache, and so does this one.
@@ -121,7 +121,7 @@ async fn exchange_with_upstream(
             // Not a message the task rules can read: bounded, and relayed
             // only when it cannot carry an upstream id the client has no
             // handle for.
-            let bytes = read_limited(incoming, settings.limits.max_sse_event_bytes)
+            let bytes = read_limited(incoming, settings.limits.max_json_answer_bytes)
                 .await
                 .map_err(|_| GatewayError::UpstreamAnswerUnusable)?;
             let bytes = messages::opaque_body(&exchange, bytes)

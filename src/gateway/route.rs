@@ -87,6 +87,11 @@ impl RouteTable {
         self.routes.iter().find(|r| r.config.path == path)
     }
 
+    /// Every route's name, in configuration order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.routes.iter().map(|r| r.config.name.as_str())
+    }
+
     /// The position of the route serving `path` (see [`RouteTable::get`]).
     pub fn position(&self, path: &str) -> Option<RouteIndex> {
         self.routes

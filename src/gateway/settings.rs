@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
+use super::outcome::OutcomeSink;
 use super::route::RouteTable;
 use super::session::Sessions;
 use crate::auth::Authenticator;
@@ -45,6 +46,8 @@ pub struct Runtime {
     /// The address the MCP listener was bound to (a configured port `0`
     /// becomes the real one in the advertised public URL).
     pub bound: SocketAddr,
+    /// Where finished requests go (audit, metrics, traces).
+    pub outcomes: Arc<dyn OutcomeSink>,
 }
 
 /// Everything a request reads that comes from configuration.
@@ -55,6 +58,9 @@ pub struct Settings {
     pub(super) auth: Arc<Authenticator>,
     pub(super) tasks: Arc<TaskGuard>,
     pub(super) sessions: Sessions,
+    codec: Arc<HandleCodec>,
+    /// The runtime's sink, reachable from every exchange.
+    pub(super) outcomes: Arc<dyn OutcomeSink>,
 }
 
 impl Settings {
@@ -80,13 +86,30 @@ impl Settings {
             allowed_origins: config.allowed_origins.clone(),
             auth,
             tasks,
-            sessions: Sessions::new(codec, runtime.store.clone(), config.sessions, runtime.clock),
+            sessions: Sessions::new(
+                codec.clone(),
+                runtime.store.clone(),
+                config.sessions,
+                runtime.clock,
+            ),
+            codec,
+            outcomes: runtime.outcomes.clone(),
         }
     }
 
-    /// The task rules (shared with the admin revocation endpoint).
+    /// The task rules (the admin revocation endpoint uses them too).
     pub fn tasks(&self) -> &Arc<TaskGuard> {
         &self.tasks
+    }
+
+    /// The codec handles are sealed with.
+    pub fn codec(&self) -> &Arc<HandleCodec> {
+        &self.codec
+    }
+
+    /// Every route's name.
+    pub fn route_names(&self) -> Vec<String> {
+        self.routes.names().map(str::to_owned).collect()
     }
 
     /// Whether a browser `Origin` may call (no `Origin`: not a browser).

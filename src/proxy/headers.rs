@@ -119,6 +119,15 @@ pub fn to_client(headers: &mut HeaderMap) {
     }
 }
 
+/// Whether the `Content-Type` is `want` (parameters ignored, any case).
+pub fn media_type_is(headers: &HeaderMap, want: &str) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(want))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,5 +218,17 @@ mod tests {
         );
         to_upstream(&mut h, None);
         assert!(h.get(header::AUTHORIZATION).is_none());
+    }
+
+    #[test]
+    fn media_types_ignore_parameters_and_case() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONTENT_TYPE,
+            http::HeaderValue::from_static("Application/JSON; charset=utf-8"),
+        );
+        assert!(media_type_is(&h, "application/json"));
+        assert!(!media_type_is(&h, "text/event-stream"));
+        assert!(!media_type_is(&HeaderMap::new(), "application/json"));
     }
 }

@@ -104,4 +104,6 @@ impl Store for FailingStore {
     fn end_session(&self, _: &SessionKey, _: SessionMint) -> StoreFuture<'_, ()> {
         unavailable()
     }
+
+    fn widen_retention(&self, _: crate::store::RetentionPolicy) {}
 }

@@ -55,7 +55,7 @@ type SharedKey = Arc<TaskKey>;
 /// The in-memory store. Share it as `Arc<MemoryStore>` (or `Arc<dyn Store>`).
 #[derive(Debug)]
 pub struct MemoryStore {
-    retention: RetentionPolicy,
+    retention: std::sync::RwLock<RetentionPolicy>,
     /// Task records: the O(1) follow-up lookup.
     tasks: DashMap<SharedKey, TaskRecord>,
     /// Every known task per owner, for caps and listing.
@@ -80,7 +80,7 @@ impl MemoryStore {
     /// An empty store at epoch 0 keeping state as long as `retention` says.
     pub fn new(retention: RetentionPolicy) -> MemoryStore {
         MemoryStore {
-            retention,
+            retention: std::sync::RwLock::new(retention),
             tasks: DashMap::new(),
             owners: DashMap::new(),
             tenants: DashMap::new(),
@@ -94,9 +94,13 @@ impl MemoryStore {
         }
     }
 
-    /// The policy this store applies.
+    /// The policy this store applies now.
     pub fn retention(&self) -> RetentionPolicy {
-        self.retention
+        // A poisoned lock still holds a policy that only ever grew.
+        *self
+            .retention
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Every entry held: records, index entries, revocations, failure
@@ -220,6 +224,14 @@ impl Store for MemoryStore {
     fn end_session(&self, key: &SessionKey, mint: SessionMint) -> StoreFuture<'_, ()> {
         self.end_session_sync(key, mint);
         ready(Ok(()))
+    }
+
+    fn widen_retention(&self, at_least: RetentionPolicy) {
+        let mut policy = self
+            .retention
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *policy = policy.widest(at_least);
     }
 }
 

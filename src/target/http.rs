@@ -7,8 +7,7 @@
 //! its media type (`application/json` → one message, read whole up to its
 //! limit; `text/event-stream` → a stream; anything else → opaque, unread).
 
-use ::http::header::CONTENT_TYPE;
-use ::http::{HeaderMap, Method, Request, Uri};
+use ::http::{Method, Request, Uri};
 
 use super::{Answer, Failure, Outgoing, Reply, Sent, TargetLimits};
 use crate::body::{ReadError, empty, full, read_limited};
@@ -64,9 +63,9 @@ impl HttpTarget {
         })?;
         let (mut parts, incoming) = response.into_parts();
         headers::to_client(&mut parts.headers);
-        let answer = if media_type_is(&parts.headers, "text/event-stream") {
+        let answer = if headers::media_type_is(&parts.headers, "text/event-stream") {
             Answer::Stream(incoming)
-        } else if media_type_is(&parts.headers, "application/json") {
+        } else if headers::media_type_is(&parts.headers, "application/json") {
             // A JSON answer is one message: read it whole (bounded).
             let bytes = read_limited(incoming, limits.max_answer_bytes)
                 .await
@@ -108,15 +107,6 @@ fn upstream_uri(upstream: &Uri, query: Option<&str>) -> Uri {
     }
 }
 
-/// Whether the `Content-Type` is `want` (parameters ignored, any case).
-pub(crate) fn media_type_is(headers: &HeaderMap, want: &str) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case(want))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,18 +124,6 @@ mod tests {
             "http://u:1/mcp?k=v"
         );
         assert_eq!(upstream_uri(&up, None).to_string(), "http://u:1/mcp");
-    }
-
-    #[test]
-    fn media_types_ignore_parameters_and_case() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            CONTENT_TYPE,
-            http::HeaderValue::from_static("Application/JSON; charset=utf-8"),
-        );
-        assert!(media_type_is(&h, "application/json"));
-        assert!(!media_type_is(&h, "text/event-stream"));
-        assert!(!media_type_is(&HeaderMap::new(), "application/json"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
-use taskgate::app::Running;
+use taskgate::app::{Observers, Running};
 use taskgate::config::raw::{RawAuth, RawConfig, RawCredential, RawListen, RawRoute};
 
 use super::issuer::TestIssuer;
@@ -15,7 +15,14 @@ pub const AUDIENCE: &str = "https://gateway.test/mcp";
 pub struct TestGateway {
     pub running: Running,
     pub issuer: TestIssuer,
+    /// The raw config it runs (for [`TestGateway::reload`]).
+    pub raw: RawConfig,
     _dir: tempfile::TempDir,
+}
+
+fn config_of(raw: RawConfig) -> taskgate::config::Config {
+    let env = |name: &str| (name == "UPSTREAM").then(|| UPSTREAM_CREDENTIAL.to_string());
+    taskgate::config::from_raw(raw, &env).unwrap_or_else(|e| panic!("test config: {e}"))
 }
 
 impl TestGateway {
@@ -26,6 +33,15 @@ impl TestGateway {
 
     /// As [`start`], letting the test adjust the raw config first.
     pub async fn start_with(upstream_url: &str, tweak: impl FnOnce(&mut RawConfig)) -> TestGateway {
+        Self::start_observed(upstream_url, tweak, Observers::default()).await
+    }
+
+    /// As [`start_with`], with `observers` attached.
+    pub async fn start_observed(
+        upstream_url: &str,
+        tweak: impl FnOnce(&mut RawConfig),
+        observers: Observers,
+    ) -> TestGateway {
         let issuer = TestIssuer::new();
         let dir = tempfile::tempdir().unwrap();
         let jwks: PathBuf = dir.path().join("jwks.json");
@@ -54,15 +70,27 @@ impl TestGateway {
             ..RawConfig::default()
         };
         tweak(&mut raw);
-        let env = |name: &str| (name == "UPSTREAM").then(|| UPSTREAM_CREDENTIAL.to_string());
-        let config =
-            taskgate::config::from_raw(raw, &env).unwrap_or_else(|e| panic!("test config: {e}"));
-        let running = taskgate::app::start(config).await.unwrap();
+        let config = config_of(raw.clone());
+        let running = taskgate::app::start_with(config, observers).await.unwrap();
         TestGateway {
             running,
             issuer,
+            raw,
             _dir: dir,
         }
+    }
+
+    /// Reloads the gateway with its raw config adjusted by `tweak`.
+    pub async fn reload(&mut self, tweak: impl FnOnce(&mut RawConfig)) {
+        self.try_reload(tweak).await.unwrap();
+    }
+
+    /// As [`reload`], returning the gateway's refusal; the raw config the
+    /// test gateway remembers is the new one either way.
+    pub async fn try_reload(&mut self, tweak: impl FnOnce(&mut RawConfig)) -> anyhow::Result<()> {
+        tweak(&mut self.raw);
+        let config = config_of(self.raw.clone());
+        self.running.reload(&config).await
     }
 
     pub fn url(&self) -> String {

@@ -15,5 +15,6 @@ pub mod current_upstream;
 pub mod dual_upstream;
 pub mod gateway;
 pub mod issuer;
+pub mod outcomes;
 pub mod tasks_upstream;
 pub mod upstream;

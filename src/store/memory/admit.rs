@@ -43,8 +43,8 @@ impl MemoryStore {
     /// Counting costs what changed since the last admission, not the number
     /// of live tasks (see [`LiveSet`](super::index::LiveSet)).
     fn admit_locked(&self, key: &TaskKey, record: TaskRecord, caps: &Caps, now: u64) -> Admission {
-        let live_until = self.retention.live_until(&record);
-        let purge_at = self.retention.purge_at(&record);
+        let live_until = self.retention().live_until(&record);
+        let purge_at = self.retention().purge_at(&record);
         let (owner, created_at) = (record.owner, record.created_at);
         let tenant = record.tenant.clone();
         // A record that is not live at `now` occupies no slot.
@@ -60,7 +60,7 @@ impl MemoryStore {
         let entry = self.tasks.entry(Arc::clone(&shared));
         if let Entry::Occupied(existing) = &entry {
             // A purged-but-unswept record is as good as absent.
-            if now < self.retention.purge_at(existing.get()) {
+            if now < self.retention().purge_at(existing.get()) {
                 return if existing.get().owner == owner {
                     Admission::Admitted
                 } else {
@@ -121,7 +121,7 @@ impl MemoryStore {
     /// One keyed lookup; a record past its purge time is removed on the way.
     pub(super) fn task_sync(&self, key: &TaskKey, now: u64) -> Option<TaskRecord> {
         let found = self.tasks.get(key).map(|record| {
-            let alive = now < self.retention.purge_at(&record);
+            let alive = now < self.retention().purge_at(&record);
             (alive, record.clone())
         });
         // The read guard is gone here; purging takes the write lock.
@@ -129,7 +129,7 @@ impl MemoryStore {
             Some((true, record)) => Some(record),
             Some((false, _)) => {
                 self.tasks
-                    .remove_if(key, |_, r| self.retention.purge_at(r) <= now);
+                    .remove_if(key, |_, r| self.retention().purge_at(r) <= now);
                 None
             }
             None => None,
@@ -148,7 +148,7 @@ impl MemoryStore {
                 return;
             }
             record.terminal_at = Some(at);
-            let purge_at = self.retention.purge_at(&record);
+            let purge_at = self.retention().purge_at(&record);
             let shared = Arc::clone(record.key());
             (shared, record.owner, record.tenant.clone(), purge_at)
         };

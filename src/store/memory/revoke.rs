@@ -65,7 +65,7 @@ fn raise<K: Eq + Hash>(map: &DashMap<K, u64>, key: K, at: u64) -> bool {
 impl MemoryStore {
     pub(super) fn revoke_task_sync(&self, key: &TaskKey, at: u64) {
         if raise(&self.revoked_tasks, key.clone(), at) {
-            let until = self.retention.revocation_until(at);
+            let until = self.retention().revocation_until(at);
             self.expiry.push(until, Purge::TaskRevocation(key.clone()));
         }
         // Free the task's cap slots now. One guard at a time: a concurrent
@@ -90,7 +90,7 @@ impl MemoryStore {
 
     pub(super) fn revoke_owner_sync(&self, owner: &Owner, at: u64) {
         if raise(&self.revoked_owners, *owner, at) {
-            let until = self.retention.revocation_until(at);
+            let until = self.retention().revocation_until(at);
             self.expiry.push(until, Purge::OwnerRevocation(*owner));
         }
         // Free the owner's slots in its tenant's set now; the owner's own set
@@ -108,7 +108,7 @@ impl MemoryStore {
 
     pub(super) fn revoke_tenant_sync(&self, tenant: &str, at: u64) {
         if raise(&self.revoked_tenants, tenant.to_owned(), at) {
-            let until = self.retention.revocation_until(at);
+            let until = self.retention().revocation_until(at);
             self.expiry
                 .push(until, Purge::TenantRevocation(tenant.to_owned()));
         }

@@ -82,7 +82,7 @@ impl MemoryStore {
 
     /// Re-checks one purge item; each map is locked on its own.
     fn purge(&self, item: Purge, now: u64) {
-        let retention = self.retention;
+        let retention = self.retention();
         match item {
             Purge::Task { key, owner, tenant } => {
                 self.tasks

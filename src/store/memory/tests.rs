@@ -295,3 +295,50 @@ async fn sweeper_purges_and_stops_on_shutdown() {
     let stopped = tokio::time::timeout(Duration::from_secs(5), sweeper).await;
     assert!(matches!(stopped, Ok(Ok(()))));
 }
+
+#[test]
+fn retention_only_ever_grows() {
+    let store = MemoryStore::new(RETENTION);
+    let shorter = RetentionPolicy {
+        result_retention_secs: 1,
+        max_task_lifetime_secs: 1,
+        max_session_lifetime_secs: 0,
+    };
+    store.widen_retention(shorter);
+    assert_eq!(
+        store.retention(),
+        RETENTION,
+        "a shorter policy changes nothing"
+    );
+    let longer = RetentionPolicy {
+        result_retention_secs: RETENTION.result_retention_secs + 10,
+        max_task_lifetime_secs: 1,
+        max_session_lifetime_secs: RETENTION.max_session_lifetime_secs + 20,
+    };
+    store.widen_retention(longer);
+    assert_eq!(
+        store.retention(),
+        RetentionPolicy {
+            result_retention_secs: RETENTION.result_retention_secs + 10,
+            max_task_lifetime_secs: RETENTION.max_task_lifetime_secs,
+            max_session_lifetime_secs: RETENTION.max_session_lifetime_secs + 20,
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_widened_retention_keeps_a_record_the_old_one_would_purge() {
+    let store = MemoryStore::new(RETENTION);
+    store.widen_retention(RetentionPolicy {
+        max_task_lifetime_secs: RETENTION.max_task_lifetime_secs * 10,
+        ..RETENTION
+    });
+    let mut rec = record(1, None, 1_000);
+    rec.expires_at = None;
+    store
+        .admit_task(&key(1), rec, &caps(None, None), 1_000)
+        .await
+        .unwrap();
+    let later = 1_000 + RETENTION.max_task_lifetime_secs + 1;
+    assert!(store.task(&key(1), later).await.unwrap().is_some());
+}
