@@ -49,7 +49,7 @@ async fn every_request_is_finished_once_with_what_it_came_to() {
         "only the relayed POST and the DELETE went upstream"
     );
     let mut ids: Vec<_> = all.iter().map(|o| o.id).collect();
-    ids.sort_unstable_by_key(ToString::to_string);
+    ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 5, "request ids are unique");
 
