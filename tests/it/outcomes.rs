@@ -72,8 +72,15 @@ async fn every_request_is_finished_once_with_what_it_came_to() {
     assert_eq!(delete.era, Some(Era::Legacy));
 }
 
-#[tokio::test]
-async fn a_stream_is_finished_when_its_body_ends_for_the_client() {
+/// A recorded gateway in front of an SSE upstream, one streaming
+/// `tools/call` open: its body, and the sender feeding the upstream stream.
+async fn streaming_call() -> (
+    Upstream,
+    tokio::sync::mpsc::Sender<String>,
+    TestGateway,
+    std::sync::Arc<Recorder>,
+    hyper::body::Incoming,
+) {
     let (up, tx) = Upstream::sse_once().await;
     let (recorder, observers) = Recorder::attach();
     let gw = TestGateway::start_observed(&up.url(), |_| {}, observers).await;
@@ -82,7 +89,12 @@ async fn a_stream_is_finished_when_its_body_ends_for_the_client() {
     let resp = Call::post_json(&gw.url(), Some(&token), &call)
         .send_streaming()
         .await;
-    let mut body = resp.into_body();
+    (up, tx, gw, recorder, resp.into_body())
+}
+
+#[tokio::test]
+async fn a_stream_is_finished_when_its_body_ends_for_the_client() {
+    let (_up, tx, _gw, recorder, mut body) = streaming_call().await;
     // Flagged by the pre-check (an id-bearing key) but not JSON: withheld.
     tx.send("data: {\"taskId\": oops}\n\n".into())
         .await
@@ -111,15 +123,7 @@ async fn a_stream_is_finished_when_its_body_ends_for_the_client() {
 
 #[tokio::test]
 async fn a_stream_the_client_leaves_is_finished_as_abandoned() {
-    let (up, tx) = Upstream::sse_once().await;
-    let (recorder, observers) = Recorder::attach();
-    let gw = TestGateway::start_observed(&up.url(), |_| {}, observers).await;
-    let token = gw.token("alice", "acme");
-    let call = rpc(1, "tools/call", json!({"name": "slow"}));
-    let resp = Call::post_json(&gw.url(), Some(&token), &call)
-        .send_streaming()
-        .await;
-    let mut body = resp.into_body();
+    let (up, tx, _gw, recorder, mut body) = streaming_call().await;
     tx.send("data: {\"n\":1}\n\n".into()).await.unwrap();
     let _ = tokio::time::timeout(Duration::from_secs(5), body.frame())
         .await
