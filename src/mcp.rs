@@ -5,6 +5,7 @@
 //! header or an error code inline. See `shared/docs/mcp-protocol.md` for the
 //! sources.
 
+pub mod dialect;
 pub mod era;
 
 pub mod headers;
