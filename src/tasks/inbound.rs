@@ -193,8 +193,13 @@ impl TaskGuard {
             let Ok(count) = rewrite::rewrite(message, era, Direction::ToUpstream, None, &mut map);
             follow.rewritten |= count > 0;
         }
-        if era == Era::Legacy && follow.method.as_deref() == Some(TOOLS_CALL) {
-            follow.rewritten |= task_object::cap_requested_ttl(message, self.max_ttl_ms());
+        let dialect = era.dialect();
+        if follow
+            .method
+            .as_deref()
+            .is_some_and(|m| dialect.augmentable.contains(&m))
+        {
+            follow.rewritten |= task_object::cap_requested_ttl(message, dialect, self.max_ttl_ms());
         }
         Ok(follow)
     }
