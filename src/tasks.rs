@@ -2,9 +2,10 @@
 //! the [`handle`](crate::handle) codec and the [`store`](crate::store) meet
 //! the traffic.
 //!
-//! Where it sits: after a POST is validated ([`TaskGuard::to_upstream`],
-//! before anything is forwarded) and on every message the upstream sends
-//! back, as a JSON body or one SSE event at a time ([`TaskGuard::to_client`]).
+//! Where it sits: after a POST is validated ([`TaskGuard::to_upstream`], in
+//! `to_upstream.rs`, before anything is forwarded) and on every message the
+//! upstream sends back, as a JSON body or one SSE event at a time
+//! ([`TaskGuard::to_client`], in `to_client.rs`).
 //!
 //! What a message of each era looks like (where ids and Task objects sit,
 //! the TTL member, the opt-in, the task methods) is the era's
@@ -39,12 +40,12 @@
 
 mod clock;
 mod hosted;
-mod inbound;
 pub mod mediation;
-mod outbound;
 mod pending;
 mod revoke;
 mod task_object;
+mod to_client;
+mod to_upstream;
 
 use std::sync::{Arc, OnceLock};
 
@@ -54,10 +55,10 @@ use crate::handle::{HandleCodec, Owner};
 use crate::store::{Caps, RetentionPolicy, Store, TaskKey};
 
 pub use clock::Clock;
-pub use inbound::{Follow, Refusal};
-pub use outbound::{Verdict, internal_error};
 pub use pending::{CREATION_WAIT, CreationTicket};
 pub use revoke::{Revocation, Revoked};
+pub use to_client::{Verdict, internal_error};
+pub use to_upstream::{Follow, Refusal};
 
 /// Whether `message` is a response creating a task (legacy L1, current M1:
 /// the era's creation row).

@@ -1,5 +1,6 @@
-//! The request side: every handle a client sends is verified for the caller
-//! and replaced by the upstream's id before anything is forwarded.
+//! Towards the upstream (the request side): every handle a client sends is
+//! verified for the caller and replaced by the upstream's id before anything
+//! is forwarded.
 //!
 //! Invariants:
 //! - All-or-nothing: handles are resolved first (verify, then store), and

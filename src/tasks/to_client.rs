@@ -1,5 +1,6 @@
-//! The response side: every upstream task id in a message for the client
-//! becomes the caller's handle, or the message does not reach the client.
+//! Towards the client (the response side): every upstream task id in a
+//! message for the client becomes the caller's handle, or the message does
+//! not reach the client.
 //!
 //! Order of work on one message (all on the message as the upstream sent
 //! it, before any id is replaced):
@@ -22,7 +23,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::inbound::Follow;
+use super::to_upstream::Follow;
 use super::{Caller, TaskGuard, task_object};
 use crate::handle::{Kind, Sealed};
 use crate::jsonrpc::{self, Id};
