@@ -26,10 +26,10 @@ use serde_json::Value;
 use super::to_upstream::Follow;
 use super::{Caller, TaskGuard, task_object};
 use crate::handle::{Kind, Sealed};
-use crate::jsonrpc::{self, Id};
+use crate::jsonrpc::Id;
+use crate::mcp::Era;
 use crate::mcp::dialect::{Dialect, Listing, values_at_mut};
 use crate::mcp::method::NOTIFY_SUBSCRIPTIONS_ACKNOWLEDGED;
-use crate::mcp::{Era, code};
 use crate::rewrite::{self, Direction, Role};
 use crate::store::{self, TaskRecord};
 
@@ -369,11 +369,12 @@ fn rewrite_error_text(message: &mut Value, follow: &Follow) {
     }
 }
 
-/// An internal error answering the same request as `message`.
+/// An internal error answering the same request as `message` (the body is
+/// [`crate::error`]'s).
 pub fn internal_error(message: &Value) -> Value {
     let id = message
         .get("id")
         .cloned()
         .and_then(|v| Id::try_from(v).ok());
-    jsonrpc::error_object(id.as_ref(), code::INTERNAL_ERROR, "Internal error", None)
+    crate::error::internal_error_body(id.as_ref())
 }
