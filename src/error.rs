@@ -263,7 +263,7 @@ impl GatewayError {
             GatewayError::TaskStateUnavailable | GatewayError::SessionStateUnavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Some(code::INTERNAL_ERROR),
-                "Internal error",
+                INTERNAL_ERROR_MESSAGE,
             ),
             GatewayError::UpstreamAnswerUnusable => (
                 StatusCode::BAD_GATEWAY,
@@ -314,6 +314,16 @@ impl From<mcp::headers::Mismatch> for GatewayError {
     fn from(mismatch: mcp::headers::Mismatch) -> Self {
         GatewayError::HeaderMismatch(mismatch.message())
     }
+}
+
+/// What an internal error says to the client.
+const INTERNAL_ERROR_MESSAGE: &str = "Internal error";
+
+/// The JSON-RPC body of an internal error (`-32603`) answering request `id`:
+/// what the gateway sends in place of an upstream message it withholds
+/// (inside the upstream's HTTP response, so there is no status to map).
+pub fn internal_error_body(id: Option<&Id>) -> serde_json::Value {
+    jsonrpc::error_object(id, code::INTERNAL_ERROR, INTERNAL_ERROR_MESSAGE, None)
 }
 
 /// A client-safe description of a JSON-RPC parse or shape failure.

@@ -14,6 +14,7 @@
 //! Nothing here depends on the rest of the gateway: the gateway's modules use
 //! these facts, and `error.rs` maps this module's errors to the wire.
 
+pub mod dialect;
 pub mod era;
 
 pub mod headers;

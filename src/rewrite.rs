@@ -8,11 +8,13 @@
 //! with handles. This module only finds the values and swaps them; what a
 //! value becomes (sealing, opening, binding, audit) is the caller's `map`.
 //!
-//! # One mechanism, two descriptions
+//! # One mechanism, one table per era
 //! The legacy (2025-11-25) and current (2026-07-28) task designs differ only
-//! in *where* ids sit, so each era is a table of [`Location`]s ([`LEGACY`],
-//! [`CURRENT`]) and one walker ([`rewrite`], read-only twin [`find`])
-//! interprets either table. A location says: which direction, which message
+//! in *where* ids sit, so each era's [`Dialect`](crate::mcp::dialect::Dialect)
+//! holds a table of [`Location`]s ([`LEGACY`], [`CURRENT`], re-exported from
+//! [`crate::mcp::dialect`], where they live with the rest of each era's
+//! description) and one walker ([`rewrite`], read-only twin [`find`])
+//! interprets any table. A location says: which direction, which message
 //! ([`Selector`]), which JSON path ([`Seg`]), what kind of value sits there
 //! ([`Role`]), and optionally a guard (`when`, e.g. `resultType == "task"`).
 //!
@@ -21,7 +23,7 @@
 //! server reads: a dual-generation server dispatches by method name, so a
 //! request that declares one generation can carry the other's task
 //! messages. The walker therefore applies [`governed`]`(era)`: every row of
-//! both tables, the declared era's rows first (where two rows name the same
+//! every dialect's table, the declared era's rows first (where two rows name the same
 //! path for the same message, the declared era's role wins). Every
 //! task-bearing location of either generation is found on every message, in
 //! both directions, whatever version was declared.
@@ -70,11 +72,13 @@
 //!   through: they travel only between the client that minted them and the
 //!   upstream session that asked, and name nothing of another principal.
 
-mod locations;
 mod precheck;
 mod walk;
 
-pub use locations::{CURRENT, GOVERNED_CURRENT, GOVERNED_LEGACY, LEGACY};
+pub use crate::mcp::dialect::{
+    CURRENT_LOCATIONS as CURRENT, Direction, LEGACY_LOCATIONS as LEGACY, Location, Role, Seg,
+    Selector,
+};
 pub use precheck::may_need_rewrite;
 pub use walk::{find, rewrite};
 #[cfg(test)]
@@ -82,109 +86,20 @@ use walk::{find_in, rewrite_in};
 
 use crate::mcp::Era;
 
-/// Which way a message travels through the gateway.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Direction {
-    /// Upstream → client (S→C in §8.1): server-minted ids become handles
-    /// (and handles of client-hosted tasks turn back into client ids).
-    ToClient,
-    /// Client → upstream (C→S in §8.1): handles become server-minted ids
-    /// (and client-minted ids of hosted tasks become handles).
-    ToUpstream,
-}
-
-/// What sits at a location, so the gateway can treat each kind correctly.
-///
-/// The direction and the role together say what the mapping must do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// A server-minted task id (gateway mints a handle ToClient, resolves it
-    /// ToUpstream).
-    ServerTask,
-    /// A client-minted task id of a legacy client-hosted task (L10–L14): the
-    /// gateway mints a handle ToUpstream (the upstream only ever sees
-    /// handles, so ids of different clients cannot collide there) and
-    /// resolves it ToClient.
-    ClientTask,
-    /// A related-task reference whose minting side is not known from the
-    /// location alone (legacy related-task `_meta` on a client's POSTed
-    /// response can name either kind; on a server request it names a server
-    /// task for `elicitation/create`, a client-hosted one for `tasks/result`).
-    /// The mapping tries to open the value as a handle of the kind that
-    /// travels the other way and otherwise treats it as the sender's own id.
-    RelatedTask,
-    /// An opaque pagination cursor of legacy `tasks/list` (L5), minted by the
-    /// upstream: a handle ToClient, resolved ToUpstream.
-    ListCursor,
-}
-
-/// Which messages a [`Location`] applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Selector {
-    /// A request (`method` and `id`) with this method.
-    Request(&'static str),
-    /// A notification (`method`, no `id`) with this method.
-    Notification(&'static str),
-    /// A response to a request with this method; matches only when the
-    /// caller supplies the request method.
-    ResponseTo(&'static str),
-    /// Any request.
-    AnyRequest,
-    /// Any notification.
-    AnyNotification,
-    /// Any response (`result` or `error`, and `id`, no `method`).
-    AnyResponse,
-    /// Any request, notification or response.
-    Any,
-}
-
-/// One step of a [`Location`] path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Seg {
-    /// The member of an object with this key.
-    Key(&'static str),
-    /// Every element of an array.
-    Each,
-}
-
-/// One place a task id (or a cursor) can sit, for one direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Location {
-    /// The direction the message travels.
-    pub direction: Direction,
-    /// Which messages carry it.
-    pub on: Selector,
-    /// Path from the whole JSON-RPC message object to the string.
-    pub path: &'static [Seg],
-    /// What the string is.
-    pub role: Role,
-    /// A guard: the location applies only if the value at this path (no
-    /// `Each`) is a string equal to this one.
-    pub when: Option<(&'static [Seg], &'static str)>,
-    /// The §8.1 row (`"M1"`, `"L5"`, …), or `"§2.6"` for the related-task
-    /// rows that only the general rule of §2.6 calls for.
-    pub id: &'static str,
-}
-
 /// The mapping [`rewrite`] applies: `map(role, value)` returns `Ok(Some(new))`
 /// to replace the value, `Ok(None)` to keep it, `Err(e)` to abort the walk.
 pub type Mapping<'a, E> = dyn FnMut(Role, &str) -> Result<Option<String>, E> + 'a;
 
-/// The location table of an era: the locations that era's messages use.
+/// The location table of an era: the locations that era's messages use
+/// (its dialect's).
 pub fn locations(era: Era) -> &'static [Location] {
-    match era {
-        Era::Legacy => LEGACY,
-        Era::Current => CURRENT,
-    }
+    era.dialect().locations
 }
 
 /// The locations governed on a message of a request that declared `era`:
-/// both tables, `era`'s first (see the module docs).
+/// every dialect's table, `era`'s first (see the module docs).
 pub fn governed(era: Era) -> &'static [Location] {
-    match era {
-        Era::Legacy => &GOVERNED_LEGACY,
-        Era::Current => &GOVERNED_CURRENT,
-    }
+    era.dialect().governed
 }
 
 #[cfg(test)]

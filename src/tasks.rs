@@ -2,14 +2,20 @@
 //! the [`handle`](crate::handle) codec and the [`store`](crate::store) meet
 //! the traffic.
 //!
-//! Where it sits: after a POST is validated ([`TaskGuard::to_upstream`],
-//! before anything is forwarded) and on every message the upstream sends
-//! back, as a JSON body or one SSE event at a time ([`TaskGuard::to_client`]).
+//! Where it sits: after a POST is validated ([`TaskGuard::to_upstream`], in
+//! `to_upstream.rs`, before anything is forwarded) and on every message the
+//! upstream sends back, as a JSON body or one SSE event at a time
+//! ([`TaskGuard::to_client`], in `to_client.rs`).
+//!
+//! What a message of each era looks like (where ids and Task objects sit,
+//! the TTL member, the opt-in, the task methods) is the era's
+//! [`Dialect`](crate::mcp::dialect::Dialect): the rules here read it and
+//! never match on the era.
 //!
 //! What it keeps (design §2):
 //! - **No upstream task id reaches a client.** Every server-minted id at a
-//!   location of the era's table becomes a handle sealed for the caller; an
-//!   id the caller does not own is never sealed: the message carrying it is
+//!   location the era governs becomes a handle sealed for the caller; an id
+//!   the caller does not own is never sealed: the message carrying it is
 //!   dropped (requests, notifications), filtered (legacy `tasks/list`,
 //!   listen acknowledgements) or replaced by an internal error (responses).
 //! - **Checked before forwarding.** Every handle in a request is verified
@@ -34,12 +40,12 @@
 
 mod clock;
 mod hosted;
-mod inbound;
 pub mod mediation;
-mod outbound;
 mod pending;
 mod revoke;
 mod task_object;
+mod to_client;
+mod to_upstream;
 
 use std::sync::{Arc, OnceLock};
 
@@ -49,14 +55,15 @@ use crate::handle::{HandleCodec, Owner};
 use crate::store::{Caps, RetentionPolicy, Store, TaskKey};
 
 pub use clock::Clock;
-pub use inbound::{Follow, Refusal};
-pub use outbound::{Verdict, internal_error};
 pub use pending::{CREATION_WAIT, CreationTicket};
 pub use revoke::{IdentitySelector, Revocation, Revoked};
+pub use to_client::{Verdict, internal_error};
+pub use to_upstream::{Follow, Refusal};
 
-/// Whether `message` is a response creating a task (legacy L1, current M1).
+/// Whether `message` is a response creating a task (legacy L1, current M1:
+/// the era's creation row).
 pub fn creates_task(message: &serde_json::Value, era: crate::mcp::Era) -> bool {
-    task_object::created_task_id(message, era).is_some()
+    task_object::created_task_id(message, era.dialect()).is_some()
 }
 
 /// The id map both directions rewrite with: server-side task ids (and
@@ -178,6 +185,8 @@ impl TaskGuard {
     }
 }
 
+#[cfg(test)]
+mod dialect_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -5,10 +5,10 @@
 //! `MCP-Protocol-Version` header and `params._meta`; legacy requests carry it
 //! in the header after `initialize` (or not at all for 2025-03-26 clients).
 
-use super::method::{SUBSCRIPTIONS_LISTEN, TASKS_LIST, TASKS_RESULT, TASKS_UPDATE};
-use super::version;
+use super::dialect::{self, Dialect};
 
-/// Which generation of MCP a request speaks.
+/// Which generation of MCP a request speaks: the small tag a request
+/// carries. Everything an era means for tasks is its [`Dialect`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Era {
     /// 2025-03-26 … 2025-11-25: `initialize`, sessions, core tasks.
@@ -18,19 +18,25 @@ pub enum Era {
 }
 
 impl Era {
+    /// What this generation's messages look like (the one place an era
+    /// becomes its dialect).
+    pub fn dialect(self) -> &'static Dialect {
+        match self {
+            Era::Legacy => &dialect::LEGACY,
+            Era::Current => &dialect::CURRENT,
+        }
+    }
+
     /// The era a protocol version string belongs to.
     ///
     /// Versions are ISO dates, so lexical order is chronological order; any
-    /// well-formed version at or after 2026-07-28 is current.
+    /// well-formed version at or after 2026-07-28 is current (see
+    /// [`Dialect::of_version`]).
     pub fn of_version(v: &str) -> Option<Era> {
         if !is_version_shaped(v) {
             return None;
         }
-        if v >= version::V2026_07_28 {
-            Some(Era::Current)
-        } else {
-            Some(Era::Legacy)
-        }
+        Some(Dialect::of_version(v).era)
     }
 
     /// Whether `method` is a task method of the *other* generation that this
@@ -42,18 +48,12 @@ impl Era {
     ///
     /// `tasks/get` and `tasks/cancel` exist in both, at the same location.
     pub fn lacks_task_method(self, method: &str) -> bool {
-        match self {
-            Era::Legacy => matches!(method, TASKS_UPDATE | SUBSCRIPTIONS_LISTEN),
-            Era::Current => matches!(method, TASKS_RESULT | TASKS_LIST),
-        }
+        self.dialect().lacks_task_method(method)
     }
 
     /// Stable lower-case label for logs and metrics.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Era::Legacy => "legacy",
-            Era::Current => "current",
-        }
+        self.dialect().label
     }
 }
 

@@ -37,6 +37,23 @@ fn every_location_path_has_a_precheck_needle() {
 }
 
 #[test]
+fn every_dialects_governed_rows_have_a_precheck_needle() {
+    for dialect in crate::mcp::dialect::ALL {
+        for location in dialect.governed {
+            let covered = location.path.iter().any(|seg| match seg {
+                Seg::Key(key) => key_has_needle(key),
+                Seg::Each => false,
+            });
+            assert!(
+                covered,
+                "{}: {} escapes the pre-check",
+                dialect.label, location.id
+            );
+        }
+    }
+}
+
+#[test]
 fn block_filter_is_a_superset_of_the_needles() {
     for needle in AFTER_QUOTE {
         assert!(

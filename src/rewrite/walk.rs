@@ -10,11 +10,12 @@ use serde_json::Value;
 
 use super::{Direction, Location, Mapping, Role, Seg, Selector, governed};
 use crate::mcp::Era;
+use crate::mcp::dialect::{GOVERNED_ROWS, value_at};
 
 /// Rows per table the selection mask can hold.
 const MAX_ROWS: usize = u64::BITS as usize;
-const _: () =
-    assert!(super::GOVERNED_LEGACY.len() <= MAX_ROWS && super::GOVERNED_CURRENT.len() <= MAX_ROWS);
+// Every governed table has all dialects' rows.
+const _: () = assert!(GOVERNED_ROWS <= MAX_ROWS);
 
 /// Applies `map` to every string at a location [`governed`] for `era`
 /// (both tables, `era`'s first) matching this message and direction.
@@ -180,14 +181,6 @@ fn is_shadowed(table: &[Location], mask: u64, index: usize) -> bool {
     selected(table, mask)
         .take_while(|(earlier, _)| *earlier < index)
         .any(|(_, earlier)| earlier.path == location.path)
-}
-
-/// The value at a path without `Each` (an `Each` step finds nothing).
-fn value_at<'v>(message: &'v Value, path: &[Seg]) -> Option<&'v Value> {
-    path.iter().try_fold(message, |value, seg| match seg {
-        Seg::Key(key) => value.get(*key),
-        Seg::Each => None,
-    })
 }
 
 /// Calls `f` on every string reachable from `value` along `path`.

@@ -12,49 +12,45 @@
 //! - current: `io.modelcontextprotocol/tasks` from the client capabilities in
 //!   every request's `_meta` and from the server's `server/discover` result.
 //!
+//! Which member is task support, where a client declares it, which answer
+//! advertises the server's and what each generation's opt-in is are the
+//! dialects' (`capability`, `opt_in`); the rules here read every dialect, so
+//! a new generation's capability is mediated without a new arm.
+//!
 //! A task-creating response that still arrives on such a route (an upstream
 //! that ignores the missing capability) is not relayed (see the caller).
 
 use serde_json::{Map, Value};
 
 use crate::mcp::Era;
-use crate::mcp::meta::{CLIENT_CAPABILITIES, TASKS_EXTENSION};
-use crate::mcp::method::{INITIALIZE, SERVER_DISCOVER};
+use crate::mcp::dialect::{self, remove_at, value_at_mut};
 
 /// `tools/list`, whose result names each tool's task support.
 const TOOLS_LIST: &str = "tools/list";
 
-/// Removes task capabilities and task augmentation from a client message.
-/// Returns whether it changed.
+/// Removes task capabilities and task augmentation from a client message:
+/// every generation's task-creation opt-in, and task support from the
+/// capabilities the message declares in `era` (the dialect's
+/// `capability.declared_on` / `declared_at`). Returns whether it changed.
 pub fn strip_request(message: &mut Value, era: Era) -> bool {
-    let method = message
-        .get("method")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let Some(params) = message.get_mut("params").and_then(Value::as_object_mut) else {
+    if !message.get("params").is_some_and(Value::is_object) {
         return false;
-    };
-    let mut changed = params.remove("task").is_some();
-    match era {
-        Era::Legacy if method.as_deref() == Some(INITIALIZE) => {
-            if let Some(caps) = params.get_mut("capabilities") {
-                changed |= strip_capabilities(caps);
-            }
-        }
-        Era::Legacy => {}
-        Era::Current => {
-            if let Some(caps) = params
-                .get_mut("_meta")
-                .and_then(|m| m.get_mut(CLIENT_CAPABILITIES))
-            {
-                changed |= strip_capabilities(caps);
-            }
-        }
+    }
+    let rule = era.dialect().capability;
+    let declares = rule
+        .declared_on
+        .is_none_or(|on| message.get("method").and_then(Value::as_str) == Some(on));
+    let mut changed = false;
+    for other in dialect::ALL {
+        changed |= remove_at(message, other.opt_in.path());
+    }
+    if declares && let Some(caps) = value_at_mut(message, rule.declared_at) {
+        changed |= strip_capabilities(caps);
     }
     changed
 }
 
-/// Removes the *other* generation's task-creation opt-in from a request
+/// Removes the *other* generations' task-creation opt-in from a request
 /// that declared `era`, so a dual-generation server cannot be made to create
 /// a task the declared era's rules do not govern (and that would escape the
 /// live-task caps): `params.task` under the current era (which removed it:
@@ -63,28 +59,22 @@ pub fn strip_request(message: &mut Value, era: Era) -> bool {
 /// conforming server ignores both, so it sees no difference. Returns whether
 /// the message changed.
 pub fn strip_foreign_opt_in(message: &mut Value, era: Era) -> bool {
-    let Some(params) = message.get_mut("params").and_then(Value::as_object_mut) else {
-        return false;
-    };
-    match era {
-        Era::Current => params.remove("task").is_some(),
-        Era::Legacy => params
-            .get_mut("_meta")
-            .and_then(|m| m.get_mut(CLIENT_CAPABILITIES))
-            .and_then(|c| c.get_mut("extensions"))
-            .and_then(Value::as_object_mut)
-            .is_some_and(|e| e.remove(TASKS_EXTENSION).is_some()),
+    let mut changed = false;
+    for opt_in in era.dialect().foreign_opt_ins() {
+        changed |= remove_at(message, opt_in.path());
     }
+    changed
 }
 
-/// Removes task capabilities from the server's answer to `request_method`.
+/// Removes task capabilities from the server's answer to `request_method`
+/// (a capability advertisement of any generation, or `tools/list`).
 /// Returns whether it changed.
 pub fn strip_response(message: &mut Value, request_method: Option<&str>) -> bool {
     let Some(result) = message.get_mut("result").and_then(Value::as_object_mut) else {
         return false;
     };
     match request_method {
-        Some(INITIALIZE | SERVER_DISCOVER) => result
+        Some(method) if is_advertisement(method) => result
             .get_mut("capabilities")
             .is_some_and(strip_capabilities),
         Some(TOOLS_LIST) => match result.get_mut("tools") {
@@ -97,20 +87,23 @@ pub fn strip_response(message: &mut Value, request_method: Option<&str>) -> bool
 
 /// Whether a response answering `request_method` may carry capabilities.
 pub fn advertises_capabilities(request_method: Option<&str>) -> bool {
-    matches!(
-        request_method,
-        Some(INITIALIZE | SERVER_DISCOVER | TOOLS_LIST)
-    )
+    request_method.is_some_and(|m| m == TOOLS_LIST || is_advertisement(m))
 }
 
-/// Removes the legacy `tasks` member and the tasks extension.
+/// Whether `method`'s result advertises the server's capabilities in some
+/// generation (`initialize`, `server/discover`).
+fn is_advertisement(method: &str) -> bool {
+    dialect::ALL
+        .iter()
+        .any(|d| d.capability.advertised_in == method)
+}
+
+/// Removes every generation's task support (legacy `tasks`, the tasks
+/// extension) from a capabilities object.
 fn strip_capabilities(caps: &mut Value) -> bool {
-    let Some(caps) = caps.as_object_mut() else {
-        return false;
-    };
-    let mut changed = caps.remove("tasks").is_some();
-    if let Some(Value::Object(extensions)) = caps.get_mut("extensions") {
-        changed |= extensions.remove(TASKS_EXTENSION).is_some();
+    let mut changed = false;
+    for d in dialect::ALL {
+        changed |= remove_at(caps, d.capability.member);
     }
     changed
 }

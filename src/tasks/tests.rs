@@ -371,3 +371,18 @@ async fn a_store_failure_fails_closed_both_ways() {
         Err(Refusal::Unavailable)
     ));
 }
+
+#[test]
+fn a_withheld_answer_becomes_error_rs_internal_error_with_the_same_id() {
+    let answer = json!({"jsonrpc":"2.0","id":"r-7","result":{"content":[]}});
+    let expected =
+        json!({"jsonrpc":"2.0","id":"r-7","error":{"code":-32603,"message":"Internal error"}});
+    assert_eq!(internal_error(&answer), expected);
+    let id = crate::jsonrpc::Id::try_from(json!("r-7")).unwrap();
+    assert_eq!(
+        internal_error(&answer),
+        crate::error::internal_error_body(Some(&id))
+    );
+    let no_id = internal_error(&json!({"jsonrpc":"2.0","result":{}}));
+    assert_eq!(no_id, crate::error::internal_error_body(None));
+}

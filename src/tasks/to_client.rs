@@ -1,5 +1,6 @@
-//! The response side: every upstream task id in a message for the client
-//! becomes the caller's handle, or the message does not reach the client.
+//! Towards the client (the response side): every upstream task id in a
+//! message for the client becomes the caller's handle, or the message does
+//! not reach the client.
 //!
 //! Order of work on one message (all on the message as the upstream sent
 //! it, before any id is replaced):
@@ -7,11 +8,11 @@
 //!    the caller, with its TTL capped (`Admission` other than admitted →
 //!    the response becomes an internal error: no handle for a task the
 //!    gateway cannot account for);
-//! 2. legacy `tasks/list` items and current-era listen acknowledgements are
-//!    filtered to the caller's own tasks;
+//! 2. the items of the era's listings (legacy `tasks/list`) and current-era
+//!    listen acknowledgements are filtered to the caller's own tasks;
 //! 3. every Task object gets its TTL capped, and a terminal one is marked
 //!    terminal in the store (its retention window starts);
-//! 4. every id at a location of the era's table is resolved: the caller's
+//! 4. every id at a location the era governs is resolved: the caller's
 //!    own task → its handle, sealed from the store record; a list cursor →
 //!    a sealed cursor; anything else → [`Verdict::Drop`] for requests and
 //!    notifications, [`Verdict::Replace`] (internal error) for responses;
@@ -22,12 +23,13 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::inbound::Follow;
+use super::to_upstream::Follow;
 use super::{Caller, TaskGuard, task_object};
 use crate::handle::{Kind, Sealed};
-use crate::jsonrpc::{self, Id};
-use crate::mcp::method::{NOTIFY_SUBSCRIPTIONS_ACKNOWLEDGED, TASKS_LIST, TASKS_RESULT};
-use crate::mcp::{Era, code};
+use crate::jsonrpc::Id;
+use crate::mcp::Era;
+use crate::mcp::dialect::{Dialect, Listing, values_at_mut};
+use crate::mcp::method::NOTIFY_SUBSCRIPTIONS_ACKNOWLEDGED;
 use crate::rewrite::{self, Direction, Role};
 use crate::store::{self, TaskRecord};
 
@@ -103,19 +105,25 @@ impl TaskGuard {
         message: &mut Value,
     ) -> Result<Verdict, Unresolved> {
         let now = self.clock.now_secs();
-        if let Some(upstream) = task_object::created_task_id(message, era).map(str::to_owned)
-            && let Some(verdict) = self.admit(caller, era, follow, &upstream, message).await?
+        let dialect = era.dialect();
+        if let Some(upstream) = task_object::created_task_id(message, dialect).map(str::to_owned)
+            && let Some(verdict) = self
+                .admit(caller, dialect, follow, &upstream, message)
+                .await?
         {
             return Ok(verdict);
         }
-        if era == Era::Legacy && request_method == Some(TASKS_LIST) {
-            self.filter_list(caller, message, now).await?;
+        if let Some(listing) =
+            request_method.and_then(|m| dialect.listings.iter().find(|l| l.answers == m))
+        {
+            self.filter_listing(caller, dialect, listing, message, now)
+                .await?;
         }
         self.filter_acknowledgement(caller, message, now).await?;
-        for task in task_object::task_objects_mut(message, era, request_method) {
-            task_object::cap_ttl(task, task_object::ttl_key(era), self.max_ttl_ms());
-            if task_object::is_terminal(task)
-                && let Some(id) = task_object::task_id(task)
+        for task in task_object::task_objects_mut(message, dialect, request_method) {
+            task_object::cap_ttl(task, dialect.task_fields.ttl, self.max_ttl_ms());
+            if task_object::is_terminal(task, dialect)
+                && let Some(id) = task_object::task_id(task, dialect)
             {
                 let key = caller.key(id);
                 self.store
@@ -123,9 +131,9 @@ impl TaskGuard {
                     .await?;
             }
         }
-        // A legacy tasks/result answers only once the task is terminal.
-        if era == Era::Legacy
-            && request_method == Some(TASKS_RESULT)
+        // A request answered only once its task is terminal (legacy
+        // tasks/result): a result means the task is terminal.
+        if request_method.is_some_and(|m| dialect.answered_once_terminal.contains(&m))
             && message.get("result").is_some()
             && let Some(follow) = follow
         {
@@ -192,19 +200,19 @@ impl TaskGuard {
     async fn admit(
         &self,
         caller: &Caller,
-        era: Era,
+        dialect: &Dialect,
         follow: Option<&Follow>,
         upstream: &str,
         message: &mut Value,
     ) -> Result<Option<Verdict>, Unresolved> {
         let cap = self.max_ttl_ms();
-        let Some(task) = task_object::task_objects_mut(message, era, None)
+        let Some(task) = task_object::task_objects_mut(message, dialect, None)
             .into_iter()
             .next()
         else {
             return Ok(None);
         };
-        let ttl_ms = task_object::cap_ttl(task, task_object::ttl_key(era), cap);
+        let ttl_ms = task_object::cap_ttl(task, dialect.task_fields.ttl, cap);
         let record = TaskRecord {
             owner: caller.owner(),
             tenant: caller.tenant().map(str::to_owned),
@@ -230,16 +238,24 @@ impl TaskGuard {
         Ok(Some(Verdict::Replace(internal_error(message))))
     }
 
-    /// Filters a legacy `tasks/list` result to the caller's own tasks.
-    async fn filter_list(
+    /// Filters a listing (legacy `tasks/list` result) to the caller's own
+    /// tasks.
+    async fn filter_listing(
         &self,
         caller: &Caller,
+        dialect: &Dialect,
+        listing: &Listing,
         message: &mut Value,
         now: u64,
     ) -> Result<(), Unresolved> {
-        if let Some(Value::Array(items)) = message.pointer_mut("/result/tasks") {
-            self.retain_owned(caller, items, now, |item| item.get("taskId")?.as_str())
-                .await?;
+        let mut found = Vec::new();
+        values_at_mut(message, listing.items, &mut found);
+        let id = dialect.task_fields.id;
+        for list in found {
+            if let Value::Array(items) = list {
+                self.retain_owned(caller, items, now, |item| item.get(id)?.as_str())
+                    .await?;
+            }
         }
         Ok(())
     }
@@ -353,11 +369,12 @@ fn rewrite_error_text(message: &mut Value, follow: &Follow) {
     }
 }
 
-/// An internal error answering the same request as `message`.
+/// An internal error answering the same request as `message` (the body is
+/// [`crate::error`]'s).
 pub fn internal_error(message: &Value) -> Value {
     let id = message
         .get("id")
         .cloned()
         .and_then(|v| Id::try_from(v).ok());
-    jsonrpc::error_object(id.as_ref(), code::INTERNAL_ERROR, "Internal error", None)
+    crate::error::internal_error_body(id.as_ref())
 }

@@ -1,5 +1,6 @@
-//! The request side: every handle a client sends is verified for the caller
-//! and replaced by the upstream's id before anything is forwarded.
+//! Towards the upstream (the request side): every handle a client sends is
+//! verified for the caller and replaced by the upstream's id before anything
+//! is forwarded.
 //!
 //! Invariants:
 //! - All-or-nothing: handles are resolved first (verify, then store), and
@@ -193,8 +194,13 @@ impl TaskGuard {
             let Ok(count) = rewrite::rewrite(message, era, Direction::ToUpstream, None, &mut map);
             follow.rewritten |= count > 0;
         }
-        if era == Era::Legacy && follow.method.as_deref() == Some(TOOLS_CALL) {
-            follow.rewritten |= task_object::cap_requested_ttl(message, self.max_ttl_ms());
+        let dialect = era.dialect();
+        if follow
+            .method
+            .as_deref()
+            .is_some_and(|m| dialect.augmentable.contains(&m))
+        {
+            follow.rewritten |= task_object::cap_requested_ttl(message, dialect, self.max_ttl_ms());
         }
         Ok(follow)
     }
