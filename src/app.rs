@@ -33,7 +33,7 @@ use crate::proxy::{HttpClient, UpstreamClient, client_with, tls_config};
 use crate::server::service::HandlerService;
 use crate::server::{self, tls, workers};
 use crate::shutdown::Shutdown;
-use crate::tasks::Clock;
+use crate::tasks::{Clock, Creations};
 
 /// A started gateway.
 pub struct Running {
@@ -147,6 +147,7 @@ pub async fn start_with(config: Config, observers: Observers) -> anyhow::Result<
     let codec = Arc::new(HandleCodec::new(reload::key_ring(&config)?));
     let runtime = Runtime {
         store: reload::memory_store(&config, &shutdown),
+        creations: Creations::default(),
         clock: Clock::system(),
         shutdown: shutdown.clone(),
         bound: addr,

@@ -239,10 +239,7 @@ impl GatewayError {
                 "Missing required client capability: io.modelcontextprotocol/tasks",
             ),
             GatewayError::MethodNotFound(era) => (
-                match era {
-                    crate::mcp::Era::Current => StatusCode::NOT_FOUND,
-                    crate::mcp::Era::Legacy => StatusCode::OK,
-                },
+                era.dialect().transport.absent_method_status,
                 Some(code::METHOD_NOT_FOUND),
                 "Method not found",
             ),

@@ -55,7 +55,7 @@ use crate::handle::{HandleCodec, Owner};
 use crate::store::{Caps, RetentionPolicy, Store, TaskKey};
 
 pub use clock::Clock;
-pub use pending::{CREATION_WAIT, CreationTicket};
+pub use pending::{CREATION_WAIT, CreationTicket, Creations};
 pub use revoke::{IdentitySelector, Revocation, Revoked};
 pub use to_client::{Verdict, internal_error};
 pub use to_upstream::{Follow, Refusal};
@@ -153,6 +153,14 @@ impl TaskGuard {
             clock,
             creations: pending::Creations::default(),
         }
+    }
+
+    /// This guard, tracking creations in flight in `creations` (shared with
+    /// the guards of earlier and later settings).
+    #[must_use]
+    pub fn with_creations(mut self, creations: Creations) -> TaskGuard {
+        self.creations = creations;
+        self
     }
 
     /// The store retention that matches `policy` (a store must keep records

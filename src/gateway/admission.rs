@@ -27,7 +27,7 @@ use crate::auth::Principal;
 use crate::body::{BoxError, GatewayBody};
 use crate::error::GatewayError;
 use crate::jsonrpc::Id;
-use crate::mcp::{Era, MethodKind, header};
+use crate::mcp::{Era, MethodKind, dialect, header};
 use crate::tasks::Caller;
 
 /// What admission decided for a request that passed every check.
@@ -182,7 +182,7 @@ where
             if let Some(p) = progress.as_mut() {
                 p.set_message(None, era);
             }
-            if era == Era::Legacy {
+            if !era.dialect().transport.mirrored_headers {
                 crate::mcp::headers::drop_current_mirrors(&mut head.headers);
             }
             let parts = exchange::Parts {
@@ -269,14 +269,15 @@ where
     Ok((prepared.bytes, id, parts))
 }
 
-/// The era of a GET stream or DELETE: the negotiated version header, legacy
-/// when absent (a current-era server answers GET with 405 anyway).
+/// The era of a GET stream or DELETE: the negotiated version header, the
+/// oldest era when absent (a current-era server answers GET with 405
+/// anyway).
 fn era_of_stream(headers: &HeaderMap) -> Era {
     headers
         .get(header::PROTOCOL_VERSION)
         .and_then(|v| v.to_str().ok())
         .and_then(Era::of_version)
-        .unwrap_or(Era::Legacy)
+        .unwrap_or(dialect::ALL[0].era)
 }
 
 fn log_accepted(route: &str, principal: &Principal, inbound: &inbound::Inbound) {

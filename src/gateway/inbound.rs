@@ -18,7 +18,7 @@ use crate::body::{BoxError, ReadError, read_limited};
 use crate::config::Limits;
 use crate::error::GatewayError;
 use crate::jsonrpc::{Field, Id, Limits as JsonLimits, Message, Summary};
-use crate::mcp::{Era, header, headers as mcp_headers};
+use crate::mcp::{Era, dialect, header, headers as mcp_headers};
 
 /// A validated client message.
 #[derive(Debug)]
@@ -86,19 +86,25 @@ fn era_of(headers: &HeaderMap, summary: &Summary) -> Result<Era, GatewayError> {
     };
     let era = match (header_version, meta_version) {
         (Some(h), _) => Era::of_version(h).ok_or(GatewayError::UnsupportedProtocolVersion)?,
-        // A current-era body without the header the current era requires.
-        (None, Some(m)) if Era::of_version(m) == Some(Era::Current) => {
+        // A body of an era whose requests must carry the version header,
+        // without it.
+        (None, Some(m))
+            if Era::of_version(m)
+                .is_some_and(|e| e.dialect().transport.version_header_required) =>
+        {
             return Err(GatewayError::HeaderMismatch(
                 "MCP-Protocol-Version header is required",
             ));
         }
-        // Legacy: initialize, or a 2025-03-26 client that sends no header.
-        (None, _) => Era::Legacy,
+        // The oldest era: initialize, or a 2025-03-26 client that sends no
+        // header.
+        (None, _) => dialect::ALL[0].era,
     };
-    if era == Era::Current {
-        if matches!(summary.message, Message::Response { .. }) {
-            return Err(GatewayError::ResponseNotAllowed);
-        }
+    let transport = era.dialect().transport;
+    if !transport.client_responses && matches!(summary.message, Message::Response { .. }) {
+        return Err(GatewayError::ResponseNotAllowed);
+    }
+    if transport.mirrored_headers {
         let version = header_version.unwrap_or_default();
         let name_value = |field: &str| {
             summary.name_field(field).map(|f| match f {

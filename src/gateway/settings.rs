@@ -4,7 +4,8 @@
 //!   limits, allowed origins, the authenticator, the task and session rules
 //!   with the handle codec they seal with. Replaced as a whole.
 //! - [`Runtime`]: what outlives any one set of settings — the store, the
-//!   clock and the shutdown signal. Never replaced while the process runs
+//!   task creations in flight, the clock, the shutdown signal and the
+//!   outcome sink. Never replaced while the process runs
 //!   (the per-thread upstream connection pools are runtime too; they live
 //!   with each serving thread's service).
 //!
@@ -32,13 +33,15 @@ use crate::config::{Config, Limits};
 use crate::handle::HandleCodec;
 use crate::shutdown::Shutdown;
 use crate::store::Store;
-use crate::tasks::{Clock, TaskGuard};
+use crate::tasks::{Clock, Creations, TaskGuard};
 
 /// State that outlives any one set of settings.
 #[derive(Clone)]
 pub struct Runtime {
     /// Task records, sessions, revocations, caps.
     pub store: Arc<dyn Store>,
+    /// Task creations in flight (messages about a new task wait for them).
+    pub creations: Creations,
     /// The time every rule reads.
     pub clock: Clock,
     /// Ends streams and listeners.
@@ -74,12 +77,15 @@ impl Settings {
         codec: Arc<HandleCodec>,
     ) -> Settings {
         let config = bound(config, runtime.bound);
-        let tasks = Arc::new(TaskGuard::new(
-            codec.clone(),
-            runtime.store.clone(),
-            config.tasks,
-            runtime.clock,
-        ));
+        let tasks = Arc::new(
+            TaskGuard::new(
+                codec.clone(),
+                runtime.store.clone(),
+                config.tasks,
+                runtime.clock,
+            )
+            .with_creations(runtime.creations.clone()),
+        );
         Settings {
             routes: RouteTable::new(&config),
             limits: config.limits.clone(),

@@ -31,9 +31,10 @@ use http::{HeaderMap, HeaderValue};
 use super::inbound::Inbound;
 use crate::config::RouteConfig;
 use crate::error::GatewayError;
-use crate::jsonrpc::{self, Field, Message, Summary};
+use crate::jsonrpc::{self, Field, Message};
+use crate::mcp::dialect::{Dialect, OptIns};
 use crate::mcp::headers::{drop_current_mirrors, encode_sentinel};
-use crate::mcp::{Era, MethodKind, header};
+use crate::mcp::{MethodKind, header};
 use crate::rewrite::may_need_rewrite;
 use crate::tasks::{Caller, CreationTicket, Follow, Refusal, TaskGuard, mediation};
 
@@ -60,6 +61,47 @@ pub(super) enum Prepare<'a> {
     Rules(Pin<Box<dyn Future<Output = Result<Prepared, GatewayError>> + Send + 'a>>),
 }
 
+/// A validated request as the task phase reads it, classified once: its
+/// method's kind, its era's dialect, the task opt-ins it carries.
+struct Classified<'m> {
+    method: Option<&'m str>,
+    kind: Option<MethodKind>,
+    dialect: &'static Dialect,
+    opt_ins: OptIns,
+}
+
+impl<'m> Classified<'m> {
+    fn of(inbound: &'m Inbound, kind: Option<MethodKind>) -> Classified<'m> {
+        let summary = &inbound.summary;
+        Classified {
+            method: summary.method(),
+            kind,
+            dialect: inbound.era.dialect(),
+            opt_ins: OptIns {
+                task_param: summary.has_task,
+                tasks_extension: summary.declares_tasks,
+            },
+        }
+    }
+
+    /// Whether the request must go through the task rules: a task
+    /// operation, a task-creating call that states a TTL (to cap), another
+    /// generation's opt-in (to strip), a route where tasks are off (to
+    /// mediate), or bytes the pre-check flags (an id-bearing key).
+    fn must_check(&self, tasks_enabled: bool, bytes: &[u8]) -> bool {
+        self.kind.is_some_and(MethodKind::is_task_operation)
+            || self.dialect.may_request_ttl(self.method, self.opt_ins)
+            || self.dialect.carries_foreign_opt_in(self.opt_ins)
+            || !tasks_enabled
+            || may_need_rewrite(bytes)
+    }
+
+    /// Whether the answer may create a task.
+    fn may_create(&self, tasks_enabled: bool) -> bool {
+        tasks_enabled && self.dialect.may_create_task(self.method, self.opt_ins)
+    }
+}
+
 /// Decides whether a validated POST must go through the task rules; on the
 /// fast path returns the bytes to forward and what the response side must
 /// know at once.
@@ -74,27 +116,24 @@ pub(super) fn request<'a>(
     headers: &'a mut HeaderMap,
 ) -> Result<Prepare<'a>, GatewayError> {
     let tasks_enabled = route.tasks;
-    let summary = &inbound.summary;
-    if inbound.era == Era::Legacy {
+    let message = Classified::of(&inbound, kind);
+    let dialect = message.dialect;
+    if !dialect.transport.mirrored_headers {
         drop_current_mirrors(headers);
     }
-    if let Some(method) = summary.method()
-        && inbound.era.lacks_task_method(method)
+    if let Some(method) = message.method
+        && dialect.lacks_task_method(method)
     {
         return Err(GatewayError::MethodNotFound(inbound.era));
     }
-    if inbound.era == Era::Current
-        && needs_tasks_capability(kind, summary)
+    let summary = &inbound.summary;
+    if dialect.requires_tasks_declaration(message.method, summary.listens_for_tasks)
         && !summary.declares_tasks
     {
         return Err(GatewayError::MissingTasksCapability);
     }
-    let must_check = kind.is_some_and(MethodKind::is_task_operation)
-        || is_task_augmented(&inbound, kind)
-        || carries_foreign_opt_in(&inbound)
-        || !tasks_enabled
-        || may_need_rewrite(&inbound.bytes);
-    let may_create = tasks_enabled && may_create_task(&inbound, kind);
+    let must_check = message.must_check(tasks_enabled, &inbound.bytes);
+    let may_create = message.may_create(tasks_enabled);
     if must_check {
         let rules = run_rules(guard, caller, inbound, route, headers, may_create);
         return Ok(Prepare::Rules(Box::pin(rules)));
@@ -149,7 +188,7 @@ async fn run_rules(
             Refusal::Unavailable => GatewayError::TaskStateUnavailable,
         })?;
     follow.rewritten |= mediated;
-    if era == Era::Current
+    if era.dialect().transport.mirrored_headers
         && let Some(upstream) = &follow.task_id
         && let Ok(name) = HeaderValue::from_str(&encode_sentinel(upstream))
     {
@@ -167,41 +206,4 @@ async fn run_rules(
         follow,
         creation,
     })
-}
-
-/// Current-era operations only a client declaring the tasks extension may
-/// send: the task methods, and a listen that asks for task notifications.
-/// (Whether this request's own `_meta` declares the extension is
-/// [`Summary::declares_tasks`]: a server must not infer it from earlier
-/// requests.)
-fn needs_tasks_capability(kind: Option<MethodKind>, summary: &Summary) -> bool {
-    match kind {
-        Some(MethodKind::TasksGet | MethodKind::TasksUpdate | MethodKind::TasksCancel) => true,
-        Some(MethodKind::SubscriptionsListen) => summary.listens_for_tasks,
-        _ => false,
-    }
-}
-
-/// A `tools/call` whose answer may create a task: task-augmented (legacy),
-/// or from a client declaring the tasks extension (current).
-fn may_create_task(inbound: &Inbound, kind: Option<MethodKind>) -> bool {
-    match inbound.era {
-        Era::Legacy => is_task_augmented(inbound, kind),
-        Era::Current => kind == Some(MethodKind::ToolsCall) && inbound.summary.declares_tasks,
-    }
-}
-
-/// Whether the request carries the other generation's task-creation opt-in,
-/// which [`mediation::strip_foreign_opt_in`] removes: `params.task` on a
-/// current-era request, the tasks extension in a legacy request's `_meta`.
-fn carries_foreign_opt_in(inbound: &Inbound) -> bool {
-    match inbound.era {
-        Era::Current => inbound.summary.has_task,
-        Era::Legacy => inbound.summary.declares_tasks,
-    }
-}
-
-/// A legacy `tools/call` asking to run as a task (its TTL may need a cap).
-fn is_task_augmented(inbound: &Inbound, kind: Option<MethodKind>) -> bool {
-    inbound.era == Era::Legacy && kind == Some(MethodKind::ToolsCall) && inbound.summary.has_task
 }

@@ -34,9 +34,11 @@ pub const CREATION_WAIT: Duration = Duration::from_secs(5);
 /// the owner keeps one caller's creations from holding up another's messages.
 type SessionKey = (Arc<str>, Option<String>, Owner);
 
-/// Creations in flight, per route and upstream session.
-#[derive(Default)]
-pub(super) struct Creations {
+/// Creations in flight, per route and upstream session. Runtime state: it
+/// outlives any one set of settings (clones share the map), so a reload
+/// does not forget a creation still in flight.
+#[derive(Default, Clone)]
+pub struct Creations {
     map: Arc<DashMap<SessionKey, Arc<Pending>>>,
 }
 
