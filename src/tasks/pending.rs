@@ -137,8 +137,8 @@ mod tests {
     use serde_json::json;
 
     use crate::mcp::Era::Legacy;
-    use crate::tasks::Verdict;
     use crate::tasks::tests::{create, guard, person};
+    use crate::tasks::{TaskGuard, Verdict};
 
     fn status(id: &str) -> serde_json::Value {
         json!({"jsonrpc":"2.0","method":"notifications/tasks/status","params":{"taskId":id,"status":"working"}})
@@ -167,6 +167,31 @@ mod tests {
         let (verdict, message) = early.await.unwrap();
         assert_eq!(verdict, Verdict::Forward);
         assert_eq!(message["params"]["taskId"], handle.as_str());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_creation_in_flight_is_seen_by_the_guard_of_later_settings() {
+        let old = guard();
+        let reloaded = TaskGuard::new(old.codec.clone(), old.store.clone(), old.policy, old.clock)
+            .with_creations(old.creations.clone());
+        let alice = person("alice", "t1", "s1");
+        let ticket = old.expect_creation(&alice);
+        let reloaded = Arc::new(reloaded);
+        let early = {
+            let (g, alice) = (reloaded.clone(), alice.clone());
+            tokio::spawn(async move {
+                g.to_client(&alice, Legacy, None, &mut status("task-1"))
+                    .await
+            })
+        };
+        tokio::task::yield_now().await;
+        assert!(
+            !early.is_finished(),
+            "the new guard waits for the old one's creation"
+        );
+        create(&old, &alice, "task-1", json!(60_000)).await;
+        drop(ticket);
+        assert_eq!(early.await.unwrap(), Verdict::Forward);
     }
 
     #[tokio::test(start_paused = true)]
