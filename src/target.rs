@@ -47,14 +47,14 @@ impl Target {
     ///
     /// # Errors
     /// [`Failure`]: no answer, or an answer that cannot be used.
-    pub async fn send(
-        &self,
-        client: &UpstreamClient,
+    pub fn send<'a>(
+        &'a self,
+        client: &'a UpstreamClient,
         outgoing: Outgoing,
-        limits: &TargetLimits,
-    ) -> Result<Reply, Failure> {
+        limits: TargetLimits,
+    ) -> impl std::future::Future<Output = Result<Reply, Failure>> + Send + 'a {
         match self {
-            Target::Http(http) => http.send(client, outgoing, limits).await,
+            Target::Http(http) => http.send(client, outgoing, limits),
         }
     }
 }

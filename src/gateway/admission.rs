@@ -8,6 +8,7 @@
 //! phase forwards nothing else (GET and DELETE included). A request that
 //! fails a check is [`Rejected`] and never reaches the upstream.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -116,157 +117,179 @@ impl Permitted {
 ///
 /// # Errors
 /// The refusal; nothing was forwarded.
-pub(super) async fn admit<B>(
+///
+/// A plain function returning its future (not an `async fn`): the
+/// arguments are held once in the future, whose size every request pays.
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn stores its arguments twice in its future; this one captures them once"
+)]
+pub(super) fn admit<B>(
     settings: Arc<Settings>,
     progress: &mut Option<Progress>,
     mut head: request::Parts,
     body: B,
-) -> Result<Admitted, Rejected>
+) -> impl Future<Output = Result<Admitted, Rejected>> + Send + '_
 where
     B: Body<Data = Bytes> + Send + Unpin + 'static,
     B::Error: Into<BoxError>,
 {
-    let path = head.uri.path();
-    if let Some(doc) = settings.routes.metadata_for(path) {
-        return Ok(Admitted::Answered(metadata_response(
-            doc.clone(),
-            &head.method,
-        )?));
-    }
-    let index = settings
-        .routes
-        .position(path)
-        .ok_or(GatewayError::NoRoute)?;
-    let route = settings.routes.get(index);
-    if let Some(p) = progress.as_mut() {
-        p.set_route(&route.name);
-    }
-    if let Err(e) = ambiguity::check(route, &head.uri, &head.headers) {
-        tracing::info!(route = %route.config.name, reason = %e.log_reason(), "request refused");
-        return Err(e.into());
-    }
-    if !settings.origin_allowed(head.headers.get(ORIGIN)) {
-        return Err(GatewayError::ForbiddenOrigin.into());
-    }
-    let principal = authn::authenticate(&settings.auth, route, &head.headers).await?;
-    let route_name = route.config.name.as_str();
-    // Session binding first: a foreign or ended session never gets its
-    // body read. Boxed (the check and what it found): only requests in a
-    // session take this path, and the request's future stays as small as
-    // it was for the others.
-    let session = if head.headers.contains_key(header::SESSION_ID) {
-        let bound = settings
-            .sessions
-            .to_upstream(route_name, &principal, &mut head.headers);
-        Box::pin(bound).await?.map(Box::new)
-    } else {
-        None
-    };
-    let upstream_session = session.as_ref().map(|s| s.upstream().to_owned());
-    let caller = Caller::new(route.name.clone(), principal.clone(), upstream_session);
-    let (body, id, parts) = match head.method {
-        Method::POST => {
-            let checked = check_post(
-                &settings,
-                (index, route),
-                progress,
-                &principal,
-                caller,
-                &mut head.headers,
-                body,
-            );
-            checked.await?
+    async move {
+        let path = head.uri.path();
+        if let Some(doc) = settings.routes.metadata_for(path) {
+            return Ok(Admitted::Answered(metadata_response(
+                doc.clone(),
+                &head.method,
+            )?));
         }
-        Method::GET | Method::DELETE => {
-            let era = era_of_stream(&head.headers);
-            if let Some(p) = progress.as_mut() {
-                p.set_message(None, era);
-            }
-            if !era.dialect().transport.mirrored_headers {
-                crate::mcp::headers::drop_current_mirrors(&mut head.headers);
-            }
-            let parts = exchange::Parts {
-                route: index,
-                caller,
-                era,
-                follow: None,
-                method: None,
-                tasks_enabled: route.config.tasks,
-                creation: None,
-            };
-            (Bytes::new(), None, parts)
+        let index = settings
+            .routes
+            .position(path)
+            .ok_or(GatewayError::NoRoute)?;
+        let route = settings.routes.get(index);
+        if let Some(p) = progress.as_mut() {
+            p.set_route(&route.name);
         }
-        _ => return Err(GatewayError::MethodNotAllowed.into()),
-    };
-    let Some(progress) = progress.take() else {
-        return Err(GatewayError::TaskStateUnavailable.into());
-    };
-    let exchange = Arc::new(Exchange::new(settings, parts, progress));
-    Ok(Admitted::Forward(Permitted {
-        head,
-        body,
-        id,
-        principal,
-        session,
-        exchange,
-    }))
+        if let Err(e) = ambiguity::check(route, &head.uri, &head.headers) {
+            tracing::info!(route = %route.config.name, reason = %e.log_reason(), "request refused");
+            return Err(e.into());
+        }
+        if !settings.origin_allowed(head.headers.get(ORIGIN)) {
+            return Err(GatewayError::ForbiddenOrigin.into());
+        }
+        let principal = authn::authenticate(&settings.auth, route, &head.headers).await?;
+        let route_name = route.config.name.as_str();
+        // Session binding first: a foreign or ended session never gets its
+        // body read. Boxed (the check and what it found): only requests in a
+        // session take this path, and the request's future stays as small as
+        // it was for the others.
+        let session = if head.headers.contains_key(header::SESSION_ID) {
+            let bound = settings
+                .sessions
+                .to_upstream(route_name, &principal, &mut head.headers);
+            Box::pin(bound).await?.map(Box::new)
+        } else {
+            None
+        };
+        let upstream_session = session.as_ref().map(|s| s.upstream().to_owned());
+        let caller = Caller::new(route.name.clone(), principal.clone(), upstream_session);
+        let (body, id, parts) = match head.method {
+            Method::POST => {
+                let checked = check_post(
+                    &settings,
+                    (index, route),
+                    progress,
+                    &principal,
+                    caller,
+                    &mut head.headers,
+                    body,
+                );
+                checked.await?
+            }
+            Method::GET | Method::DELETE => {
+                let era = era_of_stream(&head.headers);
+                if let Some(p) = progress.as_mut() {
+                    p.set_message(None, era);
+                }
+                if !era.dialect().transport.mirrored_headers {
+                    crate::mcp::headers::drop_current_mirrors(&mut head.headers);
+                }
+                let parts = exchange::Parts {
+                    route: index,
+                    caller,
+                    era,
+                    follow: None,
+                    method: None,
+                    tasks_enabled: route.config.tasks,
+                    creation: None,
+                };
+                (Bytes::new(), None, parts)
+            }
+            _ => return Err(GatewayError::MethodNotAllowed.into()),
+        };
+        let Some(progress) = progress.take() else {
+            return Err(GatewayError::TaskStateUnavailable.into());
+        };
+        let exchange = Arc::new(Exchange::new(settings, parts, progress));
+        Ok(Admitted::Forward(Permitted {
+            head,
+            body,
+            id,
+            principal,
+            session,
+            exchange,
+        }))
+    }
 }
 
 /// Validation and the task rules for a POST: the bytes to forward and what
 /// the answer's side must know.
-async fn check_post<B>(
-    settings: &Settings,
-    (index, route): (RouteIndex, &Route),
-    progress: &mut Option<Progress>,
-    principal: &Principal,
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn stores its arguments twice in its future; this one captures them once"
+)]
+fn check_post<'a, B>(
+    settings: &'a Settings,
+    (index, route): (RouteIndex, &'a Route),
+    progress: &'a mut Option<Progress>,
+    principal: &'a Principal,
     caller: Caller,
-    headers: &mut HeaderMap,
+    headers: &'a mut HeaderMap,
     body: B,
-) -> Result<(Bytes, Option<Id>, exchange::Parts), Rejected>
+) -> impl Future<Output = Result<(Bytes, Option<Id>, exchange::Parts), Rejected>> + Send + 'a
 where
     B: Body<Data = Bytes> + Send + Unpin + 'static,
     B::Error: Into<BoxError>,
 {
-    // A block, so the validated message's storage ends before the task
-    // rules are awaited.
-    let (step, id, era, method) = {
-        let inbound = match inbound::read_post(headers, body, &settings.limits).await {
-            Ok(inbound) => inbound,
-            Err((error, id)) => {
-                tracing::info!(route = %route.config.name, reason = %error.log_reason(), "request refused");
-                return Err(Rejected { error, id });
+    async move {
+        // A block, so the validated message's storage ends before the task
+        // rules are awaited.
+        let (step, id, era, method) = {
+            let inbound = match inbound::read_post(headers, body, &settings.limits).await {
+                Ok(inbound) => inbound,
+                Err((error, id)) => {
+                    tracing::info!(route = %route.config.name, reason = %error.log_reason(), "request refused");
+                    return Err(Rejected { error, id });
+                }
+            };
+            let method = inbound.summary.method().map(MethodKind::of);
+            if let Some(p) = progress.as_mut() {
+                p.set_message(method, inbound.era);
             }
+            log_accepted(&route.config.name, principal, &inbound);
+            let id = inbound.summary.id().cloned();
+            let era = inbound.era;
+            let step = task_phase::request(
+                &settings.tasks,
+                &caller,
+                (inbound, method),
+                &route.config,
+                headers,
+            );
+            (step, id, era, method)
         };
-        let method = inbound.summary.method().map(MethodKind::of);
-        if let Some(p) = progress.as_mut() {
-            p.set_message(method, inbound.era);
-        }
-        log_accepted(&route.config.name, principal, &inbound);
-        let id = inbound.summary.id().cloned();
-        let era = inbound.era;
-        let step = task_phase::request(
-            &settings.tasks,
-            &caller,
-            (inbound, method),
-            &route.config,
-            headers,
-        );
-        (step, id, era, method)
-    };
-    let prepared = decided(step).await.map_err(|error| Rejected {
-        error,
-        id: id.clone(),
-    })?;
-    let parts = exchange::Parts {
-        route: index,
-        caller,
-        era,
-        follow: Some(prepared.follow),
-        method,
-        tasks_enabled: route.config.tasks,
-        creation: prepared.creation,
-    };
-    Ok((prepared.bytes, id, parts))
+        // Two steps, so the step (which borrows the caller) is gone before the
+        // caller moves on.
+        let prepared = match step {
+            Ok(Prepare::Ready(prepared)) => Ok(prepared),
+            Ok(Prepare::Rules(rules)) => rules.await,
+            Err(e) => Err(e),
+        };
+        let prepared = prepared.map_err(|error| Rejected {
+            error,
+            id: id.clone(),
+        })?;
+        let parts = exchange::Parts {
+            route: index,
+            caller,
+            era,
+            follow: Some(prepared.follow),
+            method,
+            tasks_enabled: route.config.tasks,
+            creation: prepared.creation,
+        };
+        Ok((prepared.bytes, id, parts))
+    }
 }
 
 /// The era of a GET stream or DELETE: the negotiated version header, the
@@ -304,14 +327,4 @@ fn metadata_response(doc: Bytes, method: &Method) -> Result<Response<GatewayBody
         .insert(CACHE_CONTROL, HeaderValue::from_static("max-age=300"));
     *r.status_mut() = StatusCode::OK;
     Ok(r)
-}
-
-/// What the task phase decided, once its rules (if any) ran.
-async fn decided(
-    step: Result<Prepare<'_>, GatewayError>,
-) -> Result<task_phase::Prepared, GatewayError> {
-    match step? {
-        Prepare::Ready(prepared) => Ok(prepared),
-        Prepare::Rules(rules) => rules.await,
-    }
 }

@@ -55,13 +55,18 @@ where
     async move {
         let settings = gateway.settings.load();
         let mut progress = Some(progress);
-        let decided = admission::admit(settings, &mut progress, head, body).await;
+        // Each phase boxed on its own: every future stays small enough for
+        // the allocator's per-thread cache.
+        let decided = Box::pin(admission::admit(settings, &mut progress, head, body)).await;
         let result = match decided {
-            Ok(Admitted::Forward(permitted)) => {
-                relay::relay(permitted, &client, &gateway.runtime, &mut progress)
-                    .await
-                    .map_err(|r| (r, true))
-            }
+            Ok(Admitted::Forward(permitted)) => Box::pin(relay::relay(
+                permitted,
+                &client,
+                &gateway.runtime,
+                &mut progress,
+            ))
+            .await
+            .map_err(|r| (r, true)),
             Ok(Admitted::Answered(response)) => {
                 finish(&gateway, progress, Disposition::Answered, &response);
                 return response;

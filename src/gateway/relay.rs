@@ -32,74 +32,109 @@ use crate::body::{GatewayBody, boxed, full, read_limited, until_cancelled};
 use crate::error::GatewayError;
 use crate::proxy::UpstreamClient;
 use crate::sse::RelayBody;
-use crate::target::{Answer, Failure, Outgoing, Sent, TargetLimits};
+use crate::target::{Answer, Failure, Outgoing, Reply, Sent, TargetLimits};
+use std::future::Future;
 
 use super::admission::Rejected;
 
 /// Sends a permitted request and relays the answer. On failure the
 /// request's progress is handed back through `progress`.
 ///
+/// The upstream request is built before the returned future is first
+/// polled; the future holds only what answering needs (it is part of every
+/// proxied request, and its size is allocated on each).
+///
 /// # Errors
 /// The answer the gateway gives instead (no usable answer upstream, or the
 /// session could not be recorded).
-pub(super) async fn relay(
+pub(super) fn relay<'a>(
     permitted: Permitted,
-    client: &UpstreamClient,
-    runtime: &Runtime,
-    progress: &mut Option<Progress>,
-) -> Result<Response<GatewayBody>, Rejected> {
-    let forwardable = permitted.into_parts();
-    let exchange = forwardable.exchange.clone();
-    let id = forwardable.id.clone();
-    match exchange_with_upstream(forwardable, client, runtime).await {
-        Ok(response) => {
-            exchange.set_status(response.status());
-            Ok(response.map(|body| body.observed(exchange)))
-        }
-        Err(error) => {
-            *progress = exchange.take_progress();
-            Err(Rejected { error, id })
+    client: &'a UpstreamClient,
+    runtime: &'a Runtime,
+    progress: &'a mut Option<Progress>,
+) -> impl Future<Output = Result<Response<GatewayBody>, Rejected>> + Send + 'a {
+    let Forwardable {
+        head,
+        body,
+        id,
+        principal,
+        session,
+        exchange,
+    } = permitted.into_parts();
+    let deleting = head.method == Method::DELETE;
+    let outgoing = Sent::of_method(&head.method, body).map(|sent| Outgoing {
+        sent,
+        metadata: head.headers,
+        query: head.uri.query().map(str::to_owned),
+    });
+    let limits = exchange.settings().limits.clone();
+    async move {
+        let answered = match outgoing {
+            Some(outgoing) => {
+                let target_limits = TargetLimits {
+                    answer_timeout: limits.upstream_timeout,
+                    max_answer_bytes: limits.max_json_answer_bytes,
+                };
+                // Boxed on its own: the request's future stays small enough
+                // for the allocator's per-thread cache, and so does this one.
+                let sent = exchange
+                    .route()
+                    .target
+                    .send(client, outgoing, target_limits);
+                let reply = Box::pin(sent).await.map_err(|f| match f {
+                    Failure::Timeout => GatewayError::UpstreamTimeout,
+                    Failure::Unavailable => GatewayError::UpstreamUnavailable,
+                    Failure::Unusable => GatewayError::UpstreamAnswerUnusable,
+                });
+                match reply {
+                    Ok(reply) => {
+                        let session = session.as_deref();
+                        let answer = answer(reply, &exchange, runtime, (&principal, session));
+                        Box::pin(answer).await
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            None => Err(GatewayError::MethodNotAllowed),
+        };
+        let answered = match answered {
+            Ok(response) if deleting && response.status().is_success() => {
+                if let Some(ended) = &session {
+                    let route = &exchange.route().config.name;
+                    Box::pin(exchange.settings().sessions.ended(route, ended)).await;
+                }
+                Ok(response)
+            }
+            other => other,
+        };
+        match answered {
+            Ok(response) => {
+                exchange.set_status(response.status());
+                Ok(response.map(|body| body.observed(exchange)))
+            }
+            Err(error) => {
+                *progress = exchange.take_progress();
+                Err(Rejected { error, id })
+            }
         }
     }
 }
 
-async fn exchange_with_upstream(
-    forwardable: Forwardable,
-    client: &UpstreamClient,
+/// The client's response from the upstream's reply: status kept, the
+/// answer through the message hook, the session id sealed.
+async fn answer(
+    reply: Reply,
+    exchange: &Arc<Exchange>,
     runtime: &Runtime,
+    (principal, session): (&crate::auth::Principal, Option<&super::session::Presented>),
 ) -> Result<Response<GatewayBody>, GatewayError> {
-    let Forwardable {
-        head,
-        body,
-        principal,
-        session,
-        exchange,
-        ..
-    } = forwardable;
     let settings = exchange.settings();
-    let route = exchange.route();
-    let deleting = head.method == Method::DELETE;
-    let sent = Sent::of_method(&head.method, body).ok_or(GatewayError::MethodNotAllowed)?;
-    let outgoing = Outgoing {
-        sent,
-        metadata: head.headers,
-        query: head.uri.query().map(str::to_owned),
-    };
-    let limits = TargetLimits {
-        answer_timeout: settings.limits.upstream_timeout,
-        max_answer_bytes: settings.limits.max_json_answer_bytes,
-    };
-    // Boxed on its own: the request's future stays small enough for the
-    // allocator's per-thread cache, and so does this one.
-    let reply = Box::pin(route.target.send(client, outgoing, &limits))
-        .await
-        .map_err(|f| match f {
-            Failure::Timeout => GatewayError::UpstreamTimeout,
-            Failure::Unavailable => GatewayError::UpstreamUnavailable,
-            Failure::Unusable => GatewayError::UpstreamAnswerUnusable,
-        })?;
-    let mut headers = reply.metadata;
-    let body = match reply.answer {
+    let Reply {
+        status,
+        metadata: mut headers,
+        answer,
+    } = reply;
+    let body = match answer {
         Answer::Stream(incoming) => {
             // Events may be rewritten (handles are longer than upstream
             // ids): the upstream's length no longer holds.
@@ -111,20 +146,20 @@ async fn exchange_with_upstream(
             until_cancelled(boxed(relay), runtime.shutdown.token().clone())
         }
         Answer::Message(bytes) => {
-            let bytes = messages::message(&exchange, bytes)
+            let bytes = messages::message(exchange, bytes)
                 .await
                 .ok_or(GatewayError::UpstreamAnswerUnusable)?;
             headers.remove(CONTENT_LENGTH);
             full(bytes)
         }
-        Answer::Opaque(incoming) if messages::names_or_creates_task(&exchange) => {
+        Answer::Opaque(incoming) if messages::names_or_creates_task(exchange) => {
             // Not a message the task rules can read: bounded, and relayed
             // only when it cannot carry an upstream id the client has no
             // handle for.
             let bytes = read_limited(incoming, settings.limits.max_json_answer_bytes)
                 .await
                 .map_err(|_| GatewayError::UpstreamAnswerUnusable)?;
-            let bytes = messages::opaque_body(&exchange, bytes)
+            let bytes = messages::opaque_body(exchange, bytes)
                 .ok_or(GatewayError::UpstreamAnswerUnusable)?;
             headers.remove(CONTENT_LENGTH);
             full(bytes)
@@ -132,15 +167,9 @@ async fn exchange_with_upstream(
         Answer::Opaque(incoming) => boxed(incoming),
     };
     let mut response = Response::new(body);
-    *response.status_mut() = reply.status;
+    *response.status_mut() = status;
     *response.headers_mut() = headers;
-    seal_session(&exchange, &principal, session.as_deref(), &mut response).await?;
-    if deleting
-        && response.status().is_success()
-        && let Some(ended) = &session
-    {
-        Box::pin(settings.sessions.ended(&route.config.name, ended)).await;
-    }
+    seal_session(exchange, principal, session, &mut response).await?;
     Ok(response)
 }
 

@@ -110,7 +110,7 @@ impl<'m> Classified<'m> {
 /// The refusal; the request must not be forwarded.
 pub(super) fn request<'a>(
     guard: &'a TaskGuard,
-    caller: &'a Caller,
+    caller: &Caller,
     (inbound, kind): (Inbound, Option<MethodKind>),
     route: &'a RouteConfig,
     headers: &'a mut HeaderMap,
@@ -135,7 +135,9 @@ pub(super) fn request<'a>(
     let must_check = message.must_check(tasks_enabled, &inbound.bytes);
     let may_create = message.may_create(tasks_enabled);
     if must_check {
-        let rules = run_rules(guard, caller, inbound, route, headers, may_create);
+        // The rules own a copy of the caller (slow path only), so the caller
+        // can move on with the exchange.
+        let rules = run_rules(guard, caller.clone(), inbound, route, headers, may_create);
         return Ok(Prepare::Rules(Box::pin(rules)));
     }
     let tool = match &inbound.summary.name {
@@ -159,7 +161,7 @@ pub(super) fn request<'a>(
 /// The slow path of [`request`]: the task rules on the parsed message.
 async fn run_rules(
     guard: &TaskGuard,
-    caller: &Caller,
+    caller: Caller,
     inbound: Inbound,
     route: &RouteConfig,
     headers: &mut HeaderMap,
@@ -177,7 +179,7 @@ async fn run_rules(
     let mediated = mediation::strip_foreign_opt_in(&mut value, era)
         | (!tasks_enabled && mediation::strip_request(&mut value, era));
     let mut follow = guard
-        .to_upstream(caller, era, &mut value)
+        .to_upstream(&caller, era, &mut value)
         .await
         .map_err(|refusal| match refusal {
             Refusal::UnknownTask { method, presented } => GatewayError::UnknownTask {
@@ -200,7 +202,7 @@ async fn run_rules(
         bytes
     };
     follow.creating = may_create;
-    let creation = may_create.then(|| guard.expect_creation(caller));
+    let creation = may_create.then(|| guard.expect_creation(&caller));
     Ok(Prepared {
         bytes,
         follow,

@@ -7,12 +7,16 @@
 //! its media type (`application/json` → one message, read whole up to its
 //! limit; `text/event-stream` → a stream; anything else → opaque, unread).
 
-use ::http::{Method, Request, Uri};
+use std::future::Future;
+
+use ::http::{Method, Request, Response, Uri};
+use tokio::time::error::Elapsed;
 
 use super::{Answer, Failure, Outgoing, Reply, Sent, TargetLimits};
 use crate::body::{ReadError, empty, full, read_limited};
-use crate::proxy::UpstreamClient;
 use crate::proxy::headers::{self, Credential};
+use crate::proxy::upstream::Error as ClientError;
+use crate::proxy::{UpstreamBody, UpstreamClient};
 
 /// An HTTP(S) upstream and the credential it is sent (its `Debug` never
 /// shows the credential's value).
@@ -29,12 +33,16 @@ impl HttpTarget {
     }
 
     /// Sends one exchange and classifies the answer.
-    pub(super) async fn send(
-        &self,
-        client: &UpstreamClient,
+    ///
+    /// The request is built before the returned future is first polled, so
+    /// the future holds only what answering needs (it is part of every
+    /// proxied request, and its size is allocated on each).
+    pub(super) fn send<'a>(
+        &'a self,
+        client: &'a UpstreamClient,
         outgoing: Outgoing,
-        limits: &TargetLimits,
-    ) -> Result<Reply, Failure> {
+        limits: TargetLimits,
+    ) -> impl Future<Output = Result<Reply, Failure>> + Send + 'a {
         let Outgoing {
             sent,
             mut metadata,
@@ -51,13 +59,20 @@ impl HttpTarget {
         *request.uri_mut() = upstream_uri(&self.uri, query.as_deref());
         *request.headers_mut() = metadata;
         // Boxed on its own: awaiting a future the caller owns would copy it.
-        let response = Box::pin(tokio::time::timeout(
+        let sent = Box::pin(tokio::time::timeout(
             limits.answer_timeout,
             client.request(request),
-        ))
-        .await
-        .map_err(|_| Failure::Timeout)?
-        .map_err(|e| {
+        ));
+        async move { self.answer(sent.await, limits).await }
+    }
+
+    /// Classifies the upstream's answer (reading a JSON one whole).
+    async fn answer(
+        &self,
+        sent: Result<Result<Response<UpstreamBody>, ClientError>, Elapsed>,
+        limits: TargetLimits,
+    ) -> Result<Reply, Failure> {
+        let response = sent.map_err(|_| Failure::Timeout)?.map_err(|e| {
             tracing::warn!(upstream = %self.authority(), error = %e, "upstream request failed");
             Failure::Unavailable
         })?;
