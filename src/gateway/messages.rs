@@ -106,6 +106,12 @@ fn request_method(exchange: &Exchange) -> Option<&str> {
     exchange.method.map(MethodKind::as_str)
 }
 
+/// Whether any rule wants the message (the one fast-path decision, for
+/// JSON bodies and SSE events alike).
+fn wanted(exchange: &Exchange, bytes: &[u8]) -> bool {
+    RULES.iter().any(|r| r.wants(exchange, bytes))
+}
+
 /// What the hook made of one message.
 pub(super) enum Hooked {
     /// No rule wants it: relay as is.
@@ -116,7 +122,7 @@ pub(super) enum Hooked {
 
 /// The one per-message hook, for JSON bodies and SSE events alike.
 pub(super) fn hook(exchange: &Arc<Exchange>, bytes: Bytes) -> Hooked {
-    if !RULES.iter().any(|r| r.wants(exchange, &bytes)) {
+    if !wanted(exchange, &bytes) {
         return Hooked::Pass(bytes);
     }
     // Boxed: only flagged messages pay for the rules' large future.
@@ -161,7 +167,7 @@ pub(super) struct MessageEvents(pub(super) Arc<Exchange>);
 impl EventMap for MessageEvents {
     fn map(&mut self, event: Event) -> Mapped {
         let Event { data, .. } = &event;
-        if !RULES.iter().any(|r| r.wants(&self.0, data.as_bytes())) {
+        if !wanted(&self.0, data.as_bytes()) {
             return Mapped::Ready(Some(event));
         }
         let exchange = self.0.clone();

@@ -67,14 +67,14 @@ pub(super) fn relay<'a>(
         metadata: head.headers,
         query: head.uri.query().map(str::to_owned),
     });
-    let limits = exchange.settings().limits.clone();
+    let limits = &exchange.settings().limits;
+    let target_limits = TargetLimits {
+        answer_timeout: limits.upstream_timeout,
+        max_answer_bytes: limits.max_json_answer_bytes,
+    };
     async move {
         let answered = match outgoing {
             Some(outgoing) => {
-                let target_limits = TargetLimits {
-                    answer_timeout: limits.upstream_timeout,
-                    max_answer_bytes: limits.max_json_answer_bytes,
-                };
                 // Boxed on its own: the request's future stays small enough
                 // for the allocator's per-thread cache, and so does this one.
                 let sent = exchange

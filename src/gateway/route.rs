@@ -84,7 +84,7 @@ impl RouteTable {
 
     /// The route serving `path`.
     pub fn find(&self, path: &str) -> Option<&Route> {
-        self.routes.iter().find(|r| r.config.path == path)
+        self.position(path).map(|index| self.get(index))
     }
 
     /// Every route's name, in configuration order.
