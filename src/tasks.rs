@@ -22,7 +22,9 @@
 //!   for the caller (owner, route, kind, expiry, epoch) and checked against
 //!   the store (known, not purged, not revoked) before the request leaves;
 //!   the first failure refuses the whole request with the answer an upstream
-//!   gives for an unknown task ([`Refusal`]), whatever the reason.
+//!   gives for an unknown task ([`Refusal`]), whatever the reason. A listen
+//!   filter is the exception: its unusable entries are dropped (`listen`),
+//!   so the caller's own tasks still stream.
 //! - **Fail closed.** A store failure refuses a follow-up with an internal
 //!   error and drops or replaces an upstream message it could not check.
 //! - **TTL.** A requested `params.task.ttl` and every granted `ttl`/`ttlMs`
@@ -40,6 +42,7 @@
 
 mod clock;
 mod hosted;
+mod listen;
 pub mod mediation;
 mod pending;
 mod revoke;
@@ -195,6 +198,8 @@ impl TaskGuard {
 
 #[cfg(test)]
 mod dialect_tests;
+#[cfg(test)]
+mod listen_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

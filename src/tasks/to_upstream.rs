@@ -5,7 +5,10 @@
 //! Invariants:
 //! - All-or-nothing: handles are resolved first (verify, then store), and
 //!   the message is rewritten only when every one of them resolved; a
-//!   refused request is never forwarded, in part or whole.
+//!   refused request is never forwarded, in part or whole. The one subset
+//!   is the listen filter (M4), whose entries the caller may not use are
+//!   dropped rather than refused, as the spec's acknowledgement semantics
+//!   ask (see `listen`).
 //! - One answer for every reason ([`Refusal::UnknownTask`]); the reason is
 //!   logged (as a stable word, with a fingerprint of the value, never the
 //!   value itself).
@@ -117,6 +120,10 @@ impl TaskGuard {
         let mut cursors: HashMap<String, String> = HashMap::new();
         let created = hosted::hosted_creation(message).map(str::to_owned);
         let mut hosted_ok: Vec<String> = Vec::new();
+        if follow.method.as_deref() == Some(SUBSCRIPTIONS_LISTEN) {
+            self.narrow_listen_filter(caller, message, &mut replacements, &mut follow)
+                .await?;
+        }
         for (role, value) in rewrite::find(message, era, Direction::ToUpstream, None) {
             let done = match role {
                 Role::ListCursor => cursors.contains_key(&value),
@@ -206,7 +213,7 @@ impl TaskGuard {
     }
 
     /// The upstream value behind a handle of `kind`, for `caller`.
-    async fn resolve(
+    pub(super) async fn resolve(
         &self,
         caller: &Caller,
         kind: Kind,
@@ -261,7 +268,7 @@ impl TaskGuard {
 }
 
 /// Why a handle did not resolve.
-enum Resolve {
+pub(super) enum Resolve {
     Denied(Denial),
     Store(store::Error),
 }

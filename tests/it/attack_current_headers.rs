@@ -9,8 +9,8 @@
 //! - Expired handles (`[tasks] max_ttl = "1s"`), handles revoked through the
 //!   admin endpoint (one handle, a principal, a tenant, everything), and
 //!   terminal tasks past `[tasks] result_retention` are refused on
-//!   get/update/cancel/listen with the exact `-32602` whatever the upstream
-//!   still holds.
+//!   get/update/cancel with the exact `-32602` whatever the upstream still
+//!   holds, and dropped from a listen's filter (never forwarded).
 
 use std::time::Duration;
 
@@ -22,19 +22,21 @@ use taskgate::config::secret::SecretSource;
 use super::attack_current::{FOLLOW_UPS, alice_with_a_task, assert_still_working};
 use crate::support::attack::Who;
 use crate::support::attack_current::{
-    CPeer, CurrentFixture, assert_forwarded_raw, assert_nothing_forwarded, assert_refused_current,
-    params_naming, sentinel,
+    CPeer, CurrentFixture, assert_forwarded_raw, assert_listen_drops,
+    assert_no_listen_named_a_task, assert_nothing_forwarded, assert_refused_current, params_naming,
+    sentinel,
 };
 use crate::support::client::Answer;
 use crate::support::upstream::Upstream;
 
-/// Every method that names tasks: the follow-ups and listen.
-const ALL: [&str; 4] = [
-    "tasks/get",
-    "tasks/update",
-    "tasks/cancel",
-    "subscriptions/listen",
-];
+/// Every follow-up is refused on a dead handle, and a listen naming it
+/// subscribes to none of it (the filter keeps the spec's subset semantics).
+async fn assert_dead(fx: &CurrentFixture, peer: &CPeer, handle: &str, what: &str) {
+    for method in FOLLOW_UPS {
+        assert_refused_current(fx.up(), peer, method, &json!(handle), what).await;
+    }
+    assert_listen_drops(fx, peer, &json!(handle), what).await;
+}
 
 /// A task that must keep working: caller, handle, upstream id.
 type Live<'a> = (&'a CPeer, &'a str, &'a str);
@@ -198,10 +200,8 @@ async fn expired_handles_are_refused_whatever_the_upstream_still_holds() {
         "working",
         "the upstream still holds it"
     );
-    for method in ALL {
-        assert_refused_current(fx.up(), &alice, method, &json!(h), "expired").await;
-    }
-    assert_eq!(fx.tasks.listens(), 0);
+    assert_dead(&fx, &alice, &h, "expired").await;
+    assert_no_listen_named_a_task(&fx);
 }
 
 #[tokio::test]
@@ -272,14 +272,12 @@ async fn handles_revoked_through_the_admin_endpoint_are_refused() {
     ];
     for (what, body, owner, handle, survivors) in steps {
         revoke(body).await;
-        for method in ALL {
-            assert_refused_current(fx.up(), owner, method, &json!(handle), what).await;
-        }
+        assert_dead(&fx, owner, handle, what).await;
         for (peer, h, raw) in survivors {
             assert_still_working(&fx, peer, h, raw).await;
         }
     }
-    assert_eq!(fx.tasks.listens(), 0);
+    assert_no_listen_named_a_task(&fx);
 }
 
 #[tokio::test]
@@ -316,9 +314,7 @@ async fn terminal_tasks_are_refused_once_result_retention_passes() {
 
     tokio::time::sleep(Duration::from_millis(2100)).await;
     for (what, h) in &dead {
-        for method in ALL {
-            assert_refused_current(fx.up(), &alice, method, &json!(h), what).await;
-        }
+        assert_dead(&fx, &alice, h, what).await;
     }
     assert_still_working(&fx, &alice, &live, "task-4").await;
 }

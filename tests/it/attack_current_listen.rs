@@ -1,8 +1,10 @@
 //! Attack suite, current era, part 2: `subscriptions/listen` and what
-//! reaches a client on a listen stream. A listen naming any wrong handle
-//! (other identity or route, forged, raw, non-string …), alone or beside the
-//! caller's own, is refused as a whole with the contract's `-32602` and
-//! never subscribes upstream. On an accepted listen, the upstream gets raw
+//! reaches a client on a listen stream. A listen keeps the spec's subset
+//! semantics: a handle the caller may not use (other identity or route,
+//! forged, raw …), alone or beside the caller's own, is dropped from the
+//! filter before forwarding, so nothing of it reaches the upstream and the
+//! acknowledgement lists only the caller's own tasks; a non-string entry is
+//! a malformed request, refused as a whole. On a listen, the upstream gets raw
 //! ids, and the client gets only handles: the acknowledgement is filtered to
 //! its own tasks (even when the upstream acknowledges everything), and a
 //! `notifications/tasks` for someone else's task — pushed onto the caller's
@@ -10,11 +12,13 @@
 //! only the owner, and `tasks/update` `inputResponses` reach the upstream
 //! unchanged.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::attack_current::{alice_with_a_task, assert_still_working};
 use crate::support::attack::{Who, forgeries};
-use crate::support::attack_current::{assert_refused_current, assert_refused_params};
+use crate::support::attack_current::{
+    assert_listen_drops, assert_refused_current, assert_refused_params, listen_and_ack,
+};
 use crate::support::current_upstream::SUBSCRIPTION_ID;
 
 const LISTEN: &str = "subscriptions/listen";
@@ -124,45 +128,75 @@ async fn a_leaky_acknowledgement_is_filtered_to_the_callers_own_tasks() {
 }
 
 #[tokio::test]
-async fn listens_naming_a_wrong_handle_are_refused_and_never_subscribe() {
+async fn a_listen_naming_only_unusable_handles_subscribes_to_none_of_them() {
     let (fx, alice, h) = alice_with_a_task().await;
+    let mut peers = vec![];
     for (what, who) in [
         ("other tenant", Who::OtherTenant),
         ("other client", Who::OtherClient),
         ("other subject", Who::OtherSubject),
         ("bob", Who::Bob),
     ] {
-        let attacker = fx.peer(who, "/mcp");
-        assert_refused_current(fx.up(), &attacker, LISTEN, &json!(h), what).await;
+        peers.push((what.to_owned(), fx.peer(who, "/mcp"), json!(h)));
     }
-    let alice_other = fx.peer(Who::Alice, "/other");
-    assert_refused_current(fx.up(), &alice_other, LISTEN, &json!(h), "other route").await;
-    let mut attacks = forgeries(&h, "task-1");
-    attacks.push(("null".into(), Value::Null));
-    for (what, presented) in &attacks {
-        assert_refused_current(fx.up(), &alice, LISTEN, presented, what).await;
+    peers.push((
+        "other route".into(),
+        fx.peer(Who::Alice, "/other"),
+        json!(h),
+    ));
+    let alice_again = fx.peer(Who::Alice, "/mcp");
+    for (what, presented) in forgeries(&h, "task-1") {
+        if presented.is_string() {
+            peers.push((what, fx.peer(Who::Alice, "/mcp"), presented));
+        } else {
+            // Not an id at all: a malformed request, refused as a whole.
+            let params = json!({"notifications": {"taskIds": [presented]}});
+            let before = fx.tasks.listens();
+            assert_refused_params(fx.up(), &alice_again, LISTEN, params, &presented, &what).await;
+            assert_eq!(fx.tasks.listens(), before, "{what}: never subscribed");
+        }
     }
-    assert_eq!(fx.tasks.listens(), 0, "nothing ever subscribed");
+    for (what, peer, presented) in &peers {
+        assert_listen_drops(&fx, peer, presented, what).await;
+    }
     assert_still_working(&fx, &alice, &h, "task-1").await;
 }
 
 #[tokio::test]
-async fn a_listen_naming_one_own_and_one_foreign_handle_is_refused_as_a_whole() {
+async fn a_listen_naming_own_and_unusable_handles_streams_the_own_task_only() {
     let (fx, alice, h) = alice_with_a_task().await;
     let bob = fx.peer(Who::Bob, "/mcp");
     let hb = bob.start_task().await;
     let forged = forgeries(&h, "task-1")[0].1.clone();
-    for (what, ids, culprit) in [
-        ("own then bob's", json!([h, hb]), json!(hb)),
-        ("bob's then own", json!([hb, h]), json!(hb)),
-        ("own then raw", json!([h, "task-2"]), json!("task-2")),
-        ("own then forged", json!([h, forged]), forged.clone()),
-        ("own then number", json!([h, 2]), json!(2)),
+    for (what, ids) in [
+        ("own then bob's", json!([h, hb])),
+        ("bob's then own", json!([hb, h])),
+        ("own then raw", json!([h, "task-2"])),
+        ("own then forged", json!([h, forged])),
     ] {
-        let params = json!({"notifications": {"taskIds": ids}});
-        assert_refused_params(fx.up(), &alice, LISTEN, params, &culprit, what).await;
+        let n = fx.tasks.listens();
+        let (asked, ack) = listen_and_ack(&fx, &alice, ids).await;
+        assert_eq!(asked, vec![json!("task-1")], "{what}");
+        assert_eq!(
+            ack["params"]["notifications"]["taskIds"],
+            json!([h]),
+            "{what}: {ack}"
+        );
+        fx.tasks.push(n, "task-1").await;
     }
-    assert_eq!(fx.tasks.listens(), 0, "never subscribed to anything");
+    // A non-string entry is a malformed request, not an unusable id.
+    let params = json!({"notifications": {"taskIds": [h, 2]}});
+    let before = fx.tasks.listens();
+    assert_refused_params(
+        fx.up(),
+        &alice,
+        LISTEN,
+        params,
+        &json!(2),
+        "own then number",
+    )
+    .await;
+    assert_eq!(fx.tasks.listens(), before, "never subscribed");
 }
 
 #[tokio::test]

@@ -161,6 +161,11 @@ impl CPeer {
 
     /// Opens a listen stream for `task_ids` (JSON-RPC id `id`).
     pub async fn listen(&self, id: &Value, task_ids: &[&str]) -> Stream {
+        self.listen_naming(id, json!(task_ids)).await
+    }
+
+    /// Opens a listen stream whose filter is `task_ids`, whatever its JSON.
+    pub async fn listen_naming(&self, id: &Value, task_ids: Value) -> Stream {
         let params = json!({"notifications": {"taskIds": task_ids}});
         let resp = self
             .request(id, "subscriptions/listen", params)
@@ -178,6 +183,48 @@ impl CPeer {
             body: resp.into_body(),
             buf: String::new(),
         }
+    }
+}
+
+/// Opens a listen as `peer` naming `ids`; returns what the upstream was
+/// asked for and the acknowledgement the client got.
+pub async fn listen_and_ack(fx: &CurrentFixture, peer: &CPeer, ids: Value) -> (Vec<Value>, Value) {
+    let n = fx.tasks.listens();
+    let before = fx.up().count();
+    let mut stream = peer.listen_naming(&json!("L"), ids).await;
+    let ack = stream.next().await;
+    let arrived = &fx.up().seen()[before..];
+    assert_eq!(arrived.len(), 1, "one listen reaches the upstream");
+    let body = String::from_utf8_lossy(&arrived[0].body).into_owned();
+    assert!(
+        !body.contains("tg1."),
+        "no handle reaches the upstream: {body}"
+    );
+    (fx.tasks.listen_asked(n), ack)
+}
+
+/// Asserts a listen naming only `presented` (a string the caller may not
+/// use) subscribes to none of it: the upstream is asked for no task and
+/// the acknowledgement lists none, as a server's for an id it refuses.
+pub async fn assert_listen_drops(fx: &CurrentFixture, peer: &CPeer, presented: &Value, what: &str) {
+    let (asked, ack) = listen_and_ack(fx, peer, json!([presented])).await;
+    assert_eq!(
+        asked,
+        Vec::<Value>::new(),
+        "{what}: nothing of it is forwarded"
+    );
+    assert_eq!(
+        ack["params"]["notifications"]["taskIds"],
+        json!([]),
+        "{what}: acknowledged nothing: {ack}"
+    );
+    assert!(!ack.to_string().contains("task-"), "{what}: {ack}");
+}
+
+/// Asserts no listen ever asked the upstream for a task.
+pub fn assert_no_listen_named_a_task(fx: &CurrentFixture) {
+    for n in 0..fx.tasks.listens() {
+        assert_eq!(fx.tasks.listen_asked(n), Vec::<Value>::new(), "listen {n}");
     }
 }
 
