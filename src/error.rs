@@ -91,9 +91,10 @@ pub enum GatewayError {
     /// missing (also what an [`mcp::headers::Mismatch`] becomes).
     #[error("header mismatch: {0}")]
     HeaderMismatch(&'static str),
-    /// Bad or unsupported `MCP-Protocol-Version`.
+    /// Bad or unsupported `MCP-Protocol-Version` (or `_meta` version):
+    /// `400` + `-32022` with `data{supported, requested}` (SEP-2575).
     #[error("unsupported protocol version")]
-    UnsupportedProtocolVersion,
+    UnsupportedProtocolVersion(Box<VersionRefusal>),
     /// A current-era client POSTed a JSON-RPC response (the server sends no requests).
     #[error("responses are not accepted in this protocol version")]
     ResponseNotAllowed,
@@ -140,12 +141,26 @@ pub enum GatewayError {
     UpstreamTimeout,
 }
 
+/// What an unsupported-version answer quotes (SEP-2575
+/// `UnsupportedProtocolVersionError.data`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRefusal {
+    /// The version the request asked for, echoed.
+    pub requested: String,
+    /// The versions to offer instead: what the route's upstream speaks.
+    pub supported: std::sync::Arc<[Box<str>]>,
+}
+
 impl GatewayError {
     /// Structured `error.data`, for the errors whose specification has one.
     fn data(&self) -> Option<serde_json::Value> {
         match self {
             GatewayError::MissingTasksCapability => Some(serde_json::json!({
                 "requiredCapabilities": {"extensions": {(crate::mcp::meta::TASKS_EXTENSION): {}}}
+            })),
+            GatewayError::UnsupportedProtocolVersion(refusal) => Some(serde_json::json!({
+                "supported": refusal.supported.iter().map(AsRef::as_ref).collect::<Vec<&str>>(),
+                "requested": refusal.requested,
             })),
             _ => None,
         }
@@ -216,7 +231,7 @@ impl GatewayError {
             GatewayError::HeaderMismatch(what) => {
                 (StatusCode::BAD_REQUEST, Some(code::HEADER_MISMATCH), *what)
             }
-            GatewayError::UnsupportedProtocolVersion => (
+            GatewayError::UnsupportedProtocolVersion(_) => (
                 StatusCode::BAD_REQUEST,
                 Some(code::UNSUPPORTED_PROTOCOL_VERSION),
                 "Unsupported protocol version",

@@ -48,12 +48,14 @@ mod service;
 mod session;
 pub mod settings;
 mod task_phase;
+mod versions;
 
 pub use admission::Permitted;
 pub use inbound::Inbound;
 pub use service::GatewayService;
 pub use session::Sessions;
 pub use settings::{Runtime, Settings, SettingsHandle};
+pub use versions::UpstreamVersions;
 
 /// The MCP endpoints' state: the swappable settings and the runtime.
 /// Cheap to share behind `Arc`.

@@ -19,7 +19,7 @@ impl GatewayError {
             | GatewayError::BodyRead
             | GatewayError::JsonRpc(_)
             | GatewayError::HeaderMismatch(_)
-            | GatewayError::UnsupportedProtocolVersion
+            | GatewayError::UnsupportedProtocolVersion(_)
             | GatewayError::ResponseNotAllowed
             | GatewayError::UnknownSession
             | GatewayError::UnknownTask { .. }
@@ -50,7 +50,7 @@ impl GatewayError {
             GatewayError::BodyRead => "body_read",
             GatewayError::JsonRpc(_) => "invalid_json_rpc",
             GatewayError::HeaderMismatch(_) => "header_mismatch",
-            GatewayError::UnsupportedProtocolVersion => "unsupported_protocol_version",
+            GatewayError::UnsupportedProtocolVersion(_) => "unsupported_protocol_version",
             GatewayError::ResponseNotAllowed => "response_not_allowed",
             GatewayError::UnknownSession => "unknown_session",
             GatewayError::UnknownTask { .. } => "unknown_task",

@@ -187,7 +187,7 @@ where
                 checked.await?
             }
             Method::GET | Method::DELETE => {
-                let era = era_of_stream(&head.headers);
+                let era = era_of_stream(&head.headers, route)?;
                 if let Some(p) = progress.as_mut() {
                     p.set_message(None, era);
                 }
@@ -245,7 +245,8 @@ where
         // A block, so the validated message's storage ends before the task
         // rules are awaited.
         let (step, id, era, method) = {
-            let inbound = match inbound::read_post(headers, body, &settings.limits).await {
+            let read = inbound::read_post(headers, body, &settings.limits, &route.versions);
+            let inbound = match read.await {
                 Ok(inbound) => inbound,
                 Err((error, id)) => {
                     tracing::info!(route = %route.config.name, reason = %error.log_reason(), "request refused");
@@ -292,15 +293,12 @@ where
     }
 }
 
-/// The era of a GET stream or DELETE: the negotiated version header, the
-/// oldest era when absent (a current-era server answers GET with 405
-/// anyway).
-fn era_of_stream(headers: &HeaderMap) -> Era {
-    headers
-        .get(header::PROTOCOL_VERSION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(Era::of_version)
-        .unwrap_or(dialect::ALL[0].era)
+/// The era of a GET stream or DELETE: the negotiated version header, read
+/// by the same rule as a POST's; the oldest era when absent (a current-era
+/// server answers GET with 405 anyway).
+fn era_of_stream(headers: &HeaderMap, route: &Route) -> Result<Era, GatewayError> {
+    let declared = inbound::declared_era(headers, &route.versions)?;
+    Ok(declared.map_or(dialect::ALL[0].era, |(era, _)| era))
 }
 
 fn log_accepted(route: &str, principal: &Principal, inbound: &inbound::Inbound) {

@@ -14,11 +14,12 @@ use bytes::Bytes;
 use http::HeaderMap;
 use http_body::Body;
 
+use super::versions::UpstreamVersions;
 use crate::body::{BoxError, ReadError, read_limited};
 use crate::config::Limits;
-use crate::error::GatewayError;
+use crate::error::{GatewayError, VersionRefusal};
 use crate::jsonrpc::{Field, Id, Limits as JsonLimits, Message, Summary};
-use crate::mcp::{Era, dialect, header, headers as mcp_headers};
+use crate::mcp::{Era, MethodKind, dialect, header, headers as mcp_headers};
 
 /// A validated client message.
 #[derive(Debug)]
@@ -39,6 +40,7 @@ pub(super) async fn read_post<B>(
     headers: &HeaderMap,
     body: B,
     limits: &Limits,
+    versions: &UpstreamVersions,
 ) -> Result<Inbound, (GatewayError, Option<Id>)>
 where
     B: Body<Data = Bytes> + Unpin,
@@ -58,7 +60,7 @@ where
     };
     let summary =
         Summary::skim(&bytes, &json_limits).map_err(|e| (GatewayError::JsonRpc(e), None))?;
-    match era_of(headers, &summary) {
+    match era_of(headers, &summary, versions) {
         Ok(era) => Ok(Inbound {
             bytes,
             summary,
@@ -73,19 +75,44 @@ fn is_json(headers: &HeaderMap) -> bool {
     media_type_is(headers, "application/json")
 }
 
+/// The era the `MCP-Protocol-Version` header declares, with the header's
+/// text; `None` without the header. The one rule for every HTTP method: a
+/// header that is not a version the gateway speaks is refused, never
+/// guessed at.
+///
+/// # Errors
+/// `UnsupportedProtocolVersion`, quoting what was asked for and what the
+/// route's upstream speaks.
+pub(super) fn declared_era<'h>(
+    headers: &'h HeaderMap,
+    versions: &UpstreamVersions,
+) -> Result<Option<(Era, &'h str)>, GatewayError> {
+    let Some(value) = headers.get(header::PROTOCOL_VERSION) else {
+        return Ok(None);
+    };
+    let refuse = || {
+        GatewayError::UnsupportedProtocolVersion(Box::new(VersionRefusal {
+            requested: String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            supported: versions.supported(),
+        }))
+    };
+    let text = value.to_str().map_err(|_| refuse())?;
+    let era = Era::of_version(text).ok_or_else(refuse)?;
+    Ok(Some((era, text)))
+}
+
 /// Decides the era from the negotiated version and enforces the current
 /// era's header rules.
-fn era_of(headers: &HeaderMap, summary: &Summary) -> Result<Era, GatewayError> {
+fn era_of(
+    headers: &HeaderMap,
+    summary: &Summary,
+    versions: &UpstreamVersions,
+) -> Result<Era, GatewayError> {
     let meta_version = summary.meta_version.as_deref();
-    let header_version = match headers.get(header::PROTOCOL_VERSION) {
-        None => None,
-        Some(v) => Some(
-            v.to_str()
-                .map_err(|_| GatewayError::UnsupportedProtocolVersion)?,
-        ),
-    };
-    let era = match (header_version, meta_version) {
-        (Some(h), _) => Era::of_version(h).ok_or(GatewayError::UnsupportedProtocolVersion)?,
+    let declared = declared_era(headers, versions)?;
+    let header_version = declared.map(|(_, text)| text);
+    let era = match (declared, meta_version) {
+        (Some((era, _)), _) => era,
         // A body of an era whose requests must carry the version header,
         // without it.
         (None, Some(m))
@@ -112,12 +139,17 @@ fn era_of(headers: &HeaderMap, summary: &Summary) -> Result<Era, GatewayError> {
                 Field::Other => None,
             })
         };
+        // A method the gateway does not know (a custom one, or a task
+        // method this era removed) has no `Mcp-Name` rule to check here:
+        // the former is forwarded, the latter answered as a server must.
+        let knows = |m: &str| MethodKind::of(m) != MethodKind::Custom && !era.lacks_task_method(m);
         mcp_headers::check_current_fields(
             headers,
             version,
             summary.method(),
             meta_version,
             name_value,
+            knows,
         )?;
     } else if let (Some(h), Some(m)) = (header_version, meta_version)
         && h != m

@@ -2,8 +2,10 @@
 //! body, or one SSE event's data — goes through [`hook`], the one place
 //! that decides whether it must go through the rules and runs them.
 //!
-//! The rules ([`Rule`]), in order: capability mediation (a route where
-//! tasks are off), then the task rules ([`crate::tasks`]). Tool-contract
+//! The rules ([`Rule`]), in order: what the upstream says it speaks (its
+//! `server/discover` answer, read for the gateway's own version refusals),
+//! capability mediation (a route where tasks are off), then the task rules
+//! ([`crate::tasks`]). Tool-contract
 //! pinning is one more variant. A message goes through the rules when any
 //! rule wants it (a cheap test on the bytes); then every rule sees the
 //! parsed message in order, and the first that withholds or replaces it
@@ -28,6 +30,7 @@ use serde_json::Value;
 
 use super::exchange::Exchange;
 use crate::mcp::MethodKind;
+use crate::mcp::method::SERVER_DISCOVER;
 use crate::rewrite::may_need_rewrite;
 use crate::sse::{Event, EventMap, Mapped};
 use crate::tasks::{Verdict, creates_task, internal_error, mediation};
@@ -35,6 +38,9 @@ use crate::tasks::{Verdict, creates_task, internal_error, mediation};
 /// A rule upstream messages may go through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Rule {
+    /// The protocol versions a `server/discover` answer lists are learned
+    /// for the route ([`super::versions`]); the message is not changed.
+    Discovery,
     /// Capability mediation where tasks are off: the tasks capability is
     /// removed from what the server advertises, and a task the server
     /// created anyway is withheld.
@@ -44,12 +50,13 @@ enum Rule {
 }
 
 /// Every rule, in the order they run.
-const RULES: [Rule; 2] = [Rule::Mediation, Rule::Tasks];
+const RULES: [Rule; 3] = [Rule::Discovery, Rule::Mediation, Rule::Tasks];
 
 impl Rule {
     /// Whether the rule must see this message (cheap: no parse).
     fn wants(self, exchange: &Exchange, bytes: &[u8]) -> bool {
         match self {
+            Rule::Discovery => exchange.method == Some(MethodKind::Spec(SERVER_DISCOVER)),
             Rule::Mediation => {
                 !exchange.tasks_enabled
                     && mediation::advertises_capabilities(request_method(exchange))
@@ -70,6 +77,10 @@ impl Rule {
     /// Applies the rule to the parsed message.
     async fn apply(self, exchange: &Exchange, message: &mut Value) -> Verdict {
         match self {
+            Rule::Discovery => {
+                exchange.route().versions.learn(message);
+                Verdict::Forward
+            }
             Rule::Mediation => {
                 if exchange.tasks_enabled {
                     return Verdict::Forward;

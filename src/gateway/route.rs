@@ -9,6 +9,7 @@ use bytes::Bytes;
 use http::HeaderValue;
 use serde_json::json;
 
+use super::versions::UpstreamVersions;
 use crate::auth::{BoundClaim, ClaimMapping, RequiredClaims};
 use crate::config::{Config, RouteConfig};
 use crate::target::Target;
@@ -42,6 +43,8 @@ pub struct Route {
     pub required_claims: RequiredClaims,
     /// Challenges for a token without the tenant / the client claim.
     challenge_no_claim: [HeaderValue; 2],
+    /// The protocol versions its upstream was seen to support.
+    pub versions: UpstreamVersions,
 }
 
 impl Route {
@@ -166,6 +169,7 @@ fn build(config: &RouteConfig, public_url: &str, issuer: &str, claims: &ClaimMap
         )),
         required_claims: RequiredClaims::new(claims, &config.optional_claims),
         challenge_no_claim: [no_claim(BoundClaim::Tenant), no_claim(BoundClaim::Client)],
+        versions: UpstreamVersions::default(),
         config: config.clone(),
     }
 }

@@ -33,6 +33,11 @@ impl Mismatch {
 /// protocol version when a string; `name_value(field)` is `None` when
 /// `params.<field>` is absent, `Some(None)` when it is not a string.
 ///
+/// `Mcp-Name` is checked for the methods the caller knows
+/// (`knows_method`): a method that carries a name must have it, one that
+/// does not must not. On any other method (a custom one, one the era
+/// removed) the header is left for the server, which defines it.
+///
 /// # Errors
 /// The [`Mismatch`] naming the disagreeing header.
 pub fn check_current_fields<'a>(
@@ -41,6 +46,7 @@ pub fn check_current_fields<'a>(
     body_method: Option<&str>,
     meta_version: Option<&str>,
     name_value: impl FnOnce(&'static str) -> Option<Option<&'a str>>,
+    knows_method: impl FnOnce(&str) -> bool,
 ) -> Result<(), Mismatch> {
     if meta_version.is_some_and(|v| v != header_version) {
         return Err(Mismatch(
@@ -61,7 +67,10 @@ pub fn check_current_fields<'a>(
         (None, None) => Ok(()),
         (Some(Some(want)), Some(h)) if want == h => Ok(()),
         (Some(_), None) => Err(Mismatch("Mcp-Name header is required")),
-        (None, Some(_)) => Err(Mismatch("Mcp-Name given for a method without a name")),
+        (None, Some(_)) if knows_method(m) => {
+            Err(Mismatch("Mcp-Name given for a method without a name"))
+        }
+        (None, Some(_)) => Ok(()),
         _ => Err(Mismatch("Mcp-Name disagrees with the body")),
     }
 }
@@ -160,12 +169,14 @@ mod tests {
             .and_then(|m| m.get(crate::mcp::meta::PROTOCOL_VERSION))
             .and_then(Value::as_str);
         let name_value = |field: &str| params.and_then(|p| p.get(field)).map(Value::as_str);
+        let knows = |m: &str| crate::mcp::MethodKind::of(m) != crate::mcp::MethodKind::Custom;
         check_current_fields(
             headers,
             header_version,
             body_method,
             meta_version,
             name_value,
+            knows,
         )
     }
 
@@ -254,6 +265,15 @@ mod tests {
             check_current(&h, "2026-07-28", Some("ping"), None).map_err(Mismatch::message),
             Err("Mcp-Name given for a method without a name")
         );
+    }
+
+    #[test]
+    fn a_method_the_gateway_does_not_know_leaves_mcp_name_to_the_server() {
+        let h = headers(&[("mcp-method", "acme/report"), ("mcp-name", "x")]);
+        assert!(check_current(&h, "2026-07-28", Some("acme/report"), None).is_ok());
+        // Mcp-Method is still checked.
+        let h = headers(&[("mcp-method", "ping"), ("mcp-name", "x")]);
+        assert!(check_current(&h, "2026-07-28", Some("acme/report"), None).is_err());
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod attack_legacy_list;
 mod attack_parser;
 mod authn;
 mod bad_input;
+mod gateway_answers;
 mod lifecycle;
 mod mediation;
 mod outcomes;
