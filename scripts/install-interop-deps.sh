@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Install the pinned dependencies of the MCP interop test peers (tests/interop)
-# and of the official conformance suite run by tests/conformance.rs
-# (tests/conformance).
+# and of the official conformance suite run by tests/conformance.rs and
+# tests/conformance_full.rs (tests/conformance).
 #
 #   bash scripts/install-interop-deps.sh
 #
 # - node: `npm ci` in tests/interop when node_modules is missing or was installed
 #   from a different package-lock.json (stamp: node_modules/.taskgate-lock.sha256).
 # - conformance suite: the same in tests/conformance (@modelcontextprotocol/conformance
-#   and the Node 22 it needs, both from the npm registry, both exact pins).
+#   0.2.0-alpha.12, the same package at 0.1.16 under the alias conformance-0.1.16,
+#   the Node 22 they need, and tsx plus what the vendored reference servers in
+#   tests/conformance/reference import; all from the npm registry, all exact pins).
 # - python: a venv at tests/interop/.venv with `pip install -r requirements.txt`
 #   when missing or installed from a different requirements.txt
 #   (stamp: .venv/.taskgate-requirements.sha256).
@@ -76,7 +78,9 @@ conf_hash="$(hash_of "$CONF/package-lock.json")"
 conf_stamp="$CONF/node_modules/.taskgate-lock.sha256"
 if [[ ! -f "$conf_stamp" || "$(cat "$conf_stamp")" != "$conf_hash" \
       || ! -x "$CONF/node_modules/.bin/node" \
-      || ! -f "$CONF/node_modules/@modelcontextprotocol/conformance/dist/index.js" ]]; then
+      || ! -f "$CONF/node_modules/@modelcontextprotocol/conformance/dist/index.js" \
+      || ! -f "$CONF/node_modules/conformance-0.1.16/dist/index.js" \
+      || ! -f "$CONF/node_modules/tsx/package.json" ]]; then
   run "npm ci (conformance)" env -C "$CONF" "$NPM" ci --no-audit --no-fund --loglevel=error
   echo "$conf_hash" >"$conf_stamp"
 fi

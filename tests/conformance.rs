@@ -27,8 +27,10 @@
 #[path = "support/mod.rs"]
 mod support;
 
+#[path = "conformance_support/mod.rs"]
+mod conformance_support;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -36,30 +38,11 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+use conformance_support::{node, require_installed, suite_dir};
 use support::gateway::TestGateway;
 
 /// Whole-test bound: both suite runs happen concurrently and take ~30 s.
 const TEST_BUDGET: Duration = Duration::from_secs(110);
-
-fn suite_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance")
-}
-
-/// The Node the suite needs (>= 22), pinned next to it.
-fn node() -> PathBuf {
-    suite_dir().join("node_modules/.bin/node")
-}
-
-fn require_installed() {
-    let dir = suite_dir();
-    assert!(
-        dir.join("node_modules/@modelcontextprotocol/conformance/dist/index.js")
-            .is_file()
-            && node().is_file(),
-        "the conformance suite is not installed: run `bash scripts/install-interop-deps.sh` \
-         (scripts/test does)"
-    );
-}
 
 /// The fixture upstream, killed on drop.
 struct Fixtures {
