@@ -46,7 +46,7 @@ const LISTEN: &str = "the reference server answers `subscriptions/listen` with a
                       `Content-Type: application/json` body of JSON lines (not SSE); taskgate \
                       reads an `application/json` answer whole before relaying it, so the \
                       client sees nothing (not even the status line) within the suite's 800 ms \
-                      window (reported to the lead: a gateway transparency gap)";
+                      window (a transparency gap left open: a JSON answer to a listen is not yet relayed line by line)";
 const HEADERS: &str = "taskgate checks the SEP-2243 routing headers itself (`Mcp-Method`/\
                        `Mcp-Name` required and equal to the body, else 400/-32020) before \
                        forwarding; the reference server does not validate them (pending \
@@ -81,16 +81,7 @@ pub const ALLOWED: &[Allowed] = &[
         "FAILURE",
         ORIGIN,
     ),
-    // FIXED BY item 2
-    row(
-        CURRENT,
-        "server-stateless",
-        "sep-2575-server-unsupported-version-error",
-        "SUCCESS",
-        "FAILURE",
-        "the gateway answers an unsupported version itself, without `error.data.supported`/`requested`",
-    ),
-    // OPEN (not item 1's listen subset rule): see LISTEN; reported to the lead.
+    // OPEN (not item 1's listen subset rule): see LISTEN.
     row(
         CURRENT,
         "server-stateless",
