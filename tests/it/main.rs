@@ -24,6 +24,7 @@ mod outcomes;
 mod proxy_current;
 mod proxy_legacy;
 mod reload;
+mod request_state;
 mod session_binding;
 mod session_lifetime;
 mod stateless;
