@@ -6,15 +6,15 @@
 //!
 //! - **Towards the client** ([`TaskGuard::request_state_to_client`]): the
 //!   `result.requestState` of a response becomes a
-//!   [`Kind::RequestState`] handle bound to the caller, the route, and the
-//!   method and name of the request it answers ([`StateRequest`]), expiring
-//!   after the policy's `ttl`. A Task object (a `CreateTaskResult`, a
+//!   [`crate::handle::Kind::RequestState`] handle bound to the caller, the
+//!   route, and the method and name of the request it answers
+//!   ([`StateRequest`]), expiring after the policy's `ttl`. A Task object (a `CreateTaskResult`, a
 //!   `tasks/get` result, `notifications/tasks`) never carries one: the tasks
 //!   extension defines none, so one found there is removed. A state that
 //!   cannot be bound (too long, not a string, no request to bind it to, the
 //!   store unreachable) withholds the response (`-32603`): an upstream
 //!   state never reaches the client unsealed.
-//! - **Towards the upstream** ([`TaskGuard::request_state_to_upstream`]):
+//! - **Towards the upstream** (`TaskGuard::request_state_to_upstream`):
 //!   `params.requestState` of a request must be such a handle, for this
 //!   caller, route, method and name, live and of the current epoch; it is
 //!   replaced by the upstream's original value. Anything else (foreign,
