@@ -1,11 +1,12 @@
 //! Handle mint and verify, and the cost of each kind of refusal (they must
-//! cost about the same: design §2 property 7).
+//! cost about the same: design §2 property 7); the same for `requestState`
+//! handles, for a typical (~200 B) and a large (8 KiB) state.
 
 #![allow(clippy::unwrap_used)] // bench setup on fixed inputs
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use taskgate::handle::{HandleCodec, KeyRing, Kind, Owner, Sealed};
+use taskgate::handle::{HandleCodec, KeyRing, Kind, Owner, Sealed, StateRequest};
 
 fn make_codec(byte: u8) -> HandleCodec {
     HandleCodec::new(KeyRing::new(&[("k1".to_string(), vec![byte; 32])], "k1").unwrap())
@@ -76,5 +77,75 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// A `requestState` of `len` bytes, shaped like the conformance reference
+/// server's (`{"data": …, "hmac": …}`).
+fn state(len: usize) -> Sealed {
+    let hmac = "9f".repeat(32);
+    let filler = len.saturating_sub(30 + hmac.len());
+    Sealed {
+        owner: Owner([7; 16]),
+        issued_at: 1_800_000_000,
+        expires_at: Some(1_800_000_300),
+        epoch: 0,
+        upstream: format!(
+            "{{\"data\":\"{}\",\"hmac\":\"{hmac}\"}}",
+            "x".repeat(filler)
+        ),
+        session: None,
+        tool: None,
+    }
+}
+
+fn bench_request_state(c: &mut Criterion) {
+    let codec = make_codec(1);
+    let request = StateRequest {
+        method: "tools/call",
+        name: Some("book_trip"),
+    };
+    let other_tool = StateRequest {
+        name: Some("cancel_trip"),
+        ..request
+    };
+    let now = 1_800_000_100;
+    let mut g = c.benchmark_group("request_state");
+    for (size, sealed) in [("200b", state(200)), ("8kib", state(8 * 1024))] {
+        let handle = codec
+            .seal_request_state("billing", &request, &sealed)
+            .unwrap();
+        let mut tampered = handle.clone();
+        tampered.push_str("-TAMPERED");
+        g.bench_function(format!("seal_{size}"), |b| {
+            b.iter(|| codec.seal_request_state("billing", &request, black_box(&sealed)))
+        });
+        let owner = Owner([7; 16]);
+        for (name, input, request, owner) in [
+            ("open", &handle, &request, owner),
+            ("deny_foreign", &handle, &request, Owner([8; 16])),
+            ("deny_other_tool", &handle, &other_tool, owner),
+            ("deny_tampered", &tampered, &request, owner),
+        ] {
+            g.bench_function(format!("{name}_{size}"), |b| {
+                b.iter(|| {
+                    codec.verify_request_state("billing", request, black_box(input), &owner, now, 0)
+                })
+            });
+        }
+    }
+    let malformed = "tg1.k1.%%%not-base64%%%".to_string();
+    g.bench_function("deny_malformed", |b| {
+        b.iter(|| {
+            codec.verify_request_state(
+                "billing",
+                &request,
+                black_box(&malformed),
+                &Owner([7; 16]),
+                now,
+                0,
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_request_state);
 criterion_main!(benches);

@@ -73,7 +73,7 @@ fn bench(c: &mut Criterion) {
     let guard = TaskGuard::new(codec, store, policy, Clock::system());
     let follow = Follow {
         method: Some("tools/call".into()),
-        tool: Some("slow_report".into()),
+        name: Some("slow_report".into()),
         ..Follow::default()
     };
     let mut group = c.benchmark_group("task_guard");

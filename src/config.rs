@@ -10,6 +10,7 @@
 pub mod duration;
 mod handle_keys;
 pub mod raw;
+mod request_state_policy;
 pub mod secret;
 mod session_policy;
 mod task_policy;
@@ -61,6 +62,8 @@ pub struct Config {
     pub tasks: TaskPolicy,
     /// Legacy session lifetime policy.
     pub sessions: SessionPolicy,
+    /// Current-era `requestState` handle policy.
+    pub request_state: RequestStatePolicy,
 }
 
 /// The configured handle key ring (secrets decoded, not yet derived).
@@ -198,6 +201,30 @@ impl Default for SessionPolicy {
         SessionPolicy {
             max_lifetime: Duration::from_secs(24 * 3600),
             idle_timeout: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// How long a current-era `requestState` sealed into a handle stays usable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestStatePolicy {
+    /// From the answer that carried the state to the last retry that may
+    /// present it; sealed into the handle.
+    pub ttl: Duration,
+}
+
+impl RequestStatePolicy {
+    /// The longest `ttl` accepted: a `requestState` is the state of one
+    /// call between two round trips, not a durable capability.
+    pub const MAX_TTL: Duration = Duration::from_secs(3600);
+}
+
+impl Default for RequestStatePolicy {
+    /// 5 minutes: long enough for a person to answer an elicitation, short
+    /// enough that a leaked or logged state is soon worthless.
+    fn default() -> Self {
+        RequestStatePolicy {
+            ttl: Duration::from_secs(300),
         }
     }
 }

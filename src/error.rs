@@ -127,6 +127,11 @@ pub enum GatewayError {
         /// The upstream SDK's words for it.
         wording: mcp::UnknownTaskWording,
     },
+    /// A `requestState` that does not open for the caller and request,
+    /// whatever the reason: answered as a server answers a state that fails
+    /// its integrity check.
+    #[error("invalid requestState")]
+    InvalidRequestState,
     /// Task state could not be checked (store failure): fail closed.
     #[error("task state unavailable")]
     TaskStateUnavailable,
@@ -272,6 +277,13 @@ impl GatewayError {
                     unknown_task.as_str(),
                 )
             }
+            // The conformance suite's reference server's answer to a
+            // requestState that fails its integrity check.
+            GatewayError::InvalidRequestState => (
+                StatusCode::OK,
+                Some(code::INVALID_PARAMS),
+                "requestState integrity check failed",
+            ),
             GatewayError::TaskStateUnavailable | GatewayError::SessionStateUnavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Some(code::INTERNAL_ERROR),

@@ -1,5 +1,6 @@
 //! Gateway handles: the opaque, unforgeable strings a client sees in place of
-//! an upstream task id, an upstream `Mcp-Session-Id`, or a pagination cursor.
+//! an upstream task id, an upstream `Mcp-Session-Id`, a pagination cursor, or
+//! a current-era `requestState` (see `request_state.rs`).
 //!
 //! Format: `tg1.<kid>.<base64url(nonce ‖ ciphertext ‖ tag)>`, sealed with
 //! XChaCha20-Poly1305 under a key derived once from the ring's master secret.
@@ -26,6 +27,8 @@
 //!    tampered one (whose tag check fails) and a garbled one cost the same.
 
 mod keyring;
+mod owner;
+mod request_state;
 mod wire;
 
 use base64::Engine;
@@ -34,16 +37,17 @@ use chacha20poly1305::XNonce;
 use chacha20poly1305::aead::{Aead, Payload};
 use hmac::Mac;
 
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::auth::Principal;
-
 pub use keyring::{Error as KeyRingError, KeyRing};
+pub use owner::Owner;
+pub use request_state::{MAX_REQUEST_STATE_HANDLE_LEN, MAX_REQUEST_STATE_LEN, StateRequest};
 
 /// Version prefix of the current handle format.
 pub const PREFIX: &str = "tg1";
-/// Longest handle string accepted before any work is done.
+/// Longest task, session or cursor handle accepted before any work is done
+/// (a `requestState` handle has its own bound,
+/// [`MAX_REQUEST_STATE_HANDLE_LEN`]).
 pub const MAX_HANDLE_LEN: usize = 2048;
 const NONCE_LEN: usize = 24;
 const TAG_LEN: usize = 16;
@@ -58,6 +62,11 @@ pub enum Kind {
     Session,
     /// An upstream pagination cursor.
     Cursor,
+    /// A current-era `requestState`, also bound to the request it belongs
+    /// to (method and name): sealed and opened only through
+    /// [`HandleCodec::seal_request_state`] and
+    /// [`HandleCodec::verify_request_state`].
+    RequestState,
 }
 
 impl Kind {
@@ -66,51 +75,24 @@ impl Kind {
             Kind::Task => b'T',
             Kind::Session => b'S',
             Kind::Cursor => b'C',
+            Kind::RequestState => b'R',
         }
     }
-}
 
-/// A 128-bit digest of the identity a handle is bound to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Owner(pub [u8; 16]);
-
-impl Owner {
-    /// The owner digest of a principal: see [`Owner::of_claims`].
-    pub fn of(principal: &Principal) -> Owner {
-        Owner::of_claims(
-            principal.issuer(),
-            principal.tenant(),
-            principal.client(),
-            principal.subject(),
-        )
+    /// Longest handle of this kind accepted before any work is done.
+    fn max_handle_len(self) -> usize {
+        match self {
+            Kind::Task | Kind::Session | Kind::Cursor => MAX_HANDLE_LEN,
+            Kind::RequestState => MAX_REQUEST_STATE_HANDLE_LEN,
+        }
     }
 
-    /// The owner digest of the identity with these claims (a verified
-    /// principal's, or the one a revocation names): issuer, tenant, client
-    /// and subject, length-prefixed so no two distinct tuples collide by
-    /// concatenation. Scopes and token bytes are deliberately *not*
-    /// included: a refreshed token of the same identity keeps its handles.
-    pub fn of_claims(
-        issuer: &str,
-        tenant: Option<&str>,
-        client: Option<&str>,
-        subject: &str,
-    ) -> Owner {
-        let mut h = Sha256::new();
-        for part in [Some(issuer), tenant, client, Some(subject)] {
-            match part {
-                None => h.update([0u8]),
-                Some(p) => {
-                    h.update([1u8]);
-                    h.update((p.len() as u64).to_be_bytes());
-                    h.update(p.as_bytes());
-                }
-            }
+    /// Longest upstream value a handle of this kind carries (bytes).
+    fn max_upstream_len(self) -> usize {
+        match self {
+            Kind::Task | Kind::Session | Kind::Cursor => wire::MAX_REF_LEN,
+            Kind::RequestState => MAX_REQUEST_STATE_LEN,
         }
-        let digest = h.finalize();
-        let mut out = [0u8; 16];
-        out.copy_from_slice(&digest[..16]);
-        Owner(out)
     }
 }
 
@@ -125,7 +107,8 @@ pub struct Sealed {
     pub expires_at: Option<u64>,
     /// Revocation epoch at mint time.
     pub epoch: u32,
-    /// The upstream's id (task id, session id or cursor).
+    /// The upstream's id (task id, session id or cursor), or its
+    /// `requestState`.
     pub upstream: String,
     /// The upstream session the object lives in, if any.
     pub session: Option<String>,
@@ -175,6 +158,8 @@ pub struct HandleCodec {
     /// A typical handle sealed at construction; refusals that never reached
     /// a successful decryption open it, so they cost what a success costs.
     decoy: String,
+    /// The same for `requestState` handles (a typical state is larger).
+    decoy_state: String,
 }
 
 /// Route name the decoy handle is sealed for (not a valid route path).
@@ -186,6 +171,7 @@ impl HandleCodec {
         let mut codec = HandleCodec {
             keys,
             decoy: String::new(),
+            decoy_state: String::new(),
         };
         let typical = Sealed {
             owner: Owner([0; 16]),
@@ -199,15 +185,29 @@ impl HandleCodec {
         codec.decoy = codec
             .seal(Kind::Task, DECOY_ROUTE, &typical)
             .unwrap_or_default();
+        codec.decoy_state = codec
+            .seal_in(
+                Kind::RequestState,
+                DECOY_ROUTE,
+                &[],
+                &request_state::typical(),
+            )
+            .unwrap_or_default();
         codec
     }
 
     /// Seals `sealed` for `route` with the signing key. `None` only when a
     /// field is longer than a handle can carry.
     pub fn seal(&self, kind: Kind, route: &str, sealed: &Sealed) -> Option<String> {
+        self.seal_in(kind, route, &[], sealed)
+    }
+
+    /// Seals `sealed` for `route` and `binding` (more bound data: empty for
+    /// every kind but [`Kind::RequestState`]).
+    fn seal_in(&self, kind: Kind, route: &str, binding: &[u8], sealed: &Sealed) -> Option<String> {
         let key = self.keys.signing();
-        let plaintext = wire::encode(sealed)?;
-        let aad = additional_data(kind, &key.kid, route);
+        let plaintext = wire::encode(sealed, kind.max_upstream_len())?;
+        let aad = additional_data(kind, &key.kid, binding, route);
         let mut mac = key.nonce_mac.clone();
         mac.update(&aad);
         mac.update(&[0xff]);
@@ -249,17 +249,7 @@ impl HandleCodec {
         current_epoch: u32,
     ) -> Result<Sealed, Denial> {
         let sealed = self.open(kind, route, handle)?;
-        // Constant-time owner comparison: no early exit on the first byte.
-        if !bool::from(sealed.owner.0.ct_eq(&owner.0)) {
-            return Err(Denial::Foreign);
-        }
-        if sealed.expires_at.is_some_and(|e| now >= e) {
-            return Err(Denial::Expired);
-        }
-        if sealed.epoch < current_epoch {
-            return Err(Denial::Revoked);
-        }
-        Ok(sealed)
+        check_live(sealed, owner, now, current_epoch)
     }
 
     /// Opens a handle without identity or time checks (for delegated-access
@@ -269,18 +259,40 @@ impl HandleCodec {
     /// # Errors
     /// A [`Denial`] describing the first failed check.
     pub fn open(&self, kind: Kind, route: &str, handle: &str) -> Result<Sealed, Denial> {
-        match self.try_open(kind, route, handle) {
+        self.open_in(kind, route, &[], handle)
+    }
+
+    /// [`HandleCodec::open`] for `route` and `binding`.
+    fn open_in(
+        &self,
+        kind: Kind,
+        route: &str,
+        binding: &[u8],
+        handle: &str,
+    ) -> Result<Sealed, Denial> {
+        match self.try_open(kind, route, binding, handle) {
             Ok(s) => Ok(s),
             Err(Stage::BeforeDecrypt(d)) => {
-                let _ = self.try_open(Kind::Task, DECOY_ROUTE, &self.decoy);
+                let _ = match kind {
+                    Kind::RequestState => self.try_open(kind, DECOY_ROUTE, &[], &self.decoy_state),
+                    Kind::Task | Kind::Session | Kind::Cursor => {
+                        self.try_open(Kind::Task, DECOY_ROUTE, &[], &self.decoy)
+                    }
+                };
                 Err(d)
             }
             Err(Stage::AfterDecrypt(d)) => Err(d),
         }
     }
 
-    fn try_open(&self, kind: Kind, route: &str, handle: &str) -> Result<Sealed, Stage> {
-        if handle.len() > MAX_HANDLE_LEN {
+    fn try_open(
+        &self,
+        kind: Kind,
+        route: &str,
+        binding: &[u8],
+        handle: &str,
+    ) -> Result<Sealed, Stage> {
+        if handle.len() > kind.max_handle_len() {
             return Err(Stage::BeforeDecrypt(Denial::Malformed));
         }
         let mut parts = handle.splitn(3, '.');
@@ -302,7 +314,7 @@ impl HandleCodec {
             return Err(Stage::BeforeDecrypt(Denial::Malformed));
         }
         let (nonce, ciphertext) = payload.split_at(NONCE_LEN);
-        let aad = additional_data(kind, kid, route);
+        let aad = additional_data(kind, kid, binding, route);
         let plaintext = key
             .aead
             .decrypt(
@@ -336,18 +348,45 @@ enum Stage {
     AfterDecrypt(Denial),
 }
 
+/// The checks after a handle opened: it belongs to `owner`, is live at
+/// `now`, and was sealed at or after `current_epoch`.
+fn check_live(
+    sealed: Sealed,
+    owner: &Owner,
+    now: u64,
+    current_epoch: u32,
+) -> Result<Sealed, Denial> {
+    // Constant-time owner comparison: no early exit on the first byte.
+    if !bool::from(sealed.owner.0.ct_eq(&owner.0)) {
+        return Err(Denial::Foreign);
+    }
+    if sealed.expires_at.is_some_and(|e| now >= e) {
+        return Err(Denial::Expired);
+    }
+    if sealed.epoch < current_epoch {
+        return Err(Denial::Revoked);
+    }
+    Ok(sealed)
+}
+
 /// A nonce from exactly [`NONCE_LEN`] bytes.
 fn to_nonce(bytes: &[u8]) -> Option<XNonce> {
     let array: [u8; NONCE_LEN] = bytes.try_into().ok()?;
     Some(XNonce::from(array))
 }
 
-fn additional_data(kind: Kind, kid: &str, route: &str) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(8 + kid.len() + route.len());
+/// `"tg1" ‖ kind ‖ len(kid) ‖ kid ‖ binding ‖ route`. `binding` is empty
+/// for every kind but [`Kind::RequestState`], whose binding is
+/// self-delimiting (length-prefixed), so the route after it stays
+/// unambiguous; the kind tag sits at a fixed offset, so no two kinds share
+/// additional data.
+fn additional_data(kind: Kind, kid: &str, binding: &[u8], route: &str) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(8 + kid.len() + binding.len() + route.len());
     aad.extend_from_slice(PREFIX.as_bytes());
     aad.push(kind.tag());
     aad.push(kid.len() as u8);
     aad.extend_from_slice(kid.as_bytes());
+    aad.extend_from_slice(binding);
     aad.extend_from_slice(route.as_bytes());
     aad
 }

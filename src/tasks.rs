@@ -39,12 +39,17 @@
 //! Client-hosted legacy tasks (L10–L14) are the client's own ids: they pass
 //! unchanged both ways, bound to the caller and upstream session that
 //! created them (see `hosted`).
+//!
+//! The current era's `requestState` gets the same treatment as a task id
+//! (sealed for the caller, checked before forwarding): see
+//! [`request_state`].
 
 mod clock;
 mod hosted;
 mod listen;
 pub mod mediation;
 mod pending;
+pub mod request_state;
 mod revoke;
 mod task_object;
 mod to_client;
@@ -53,7 +58,7 @@ mod to_upstream;
 use std::sync::{Arc, OnceLock};
 
 use crate::auth::Principal;
-use crate::config::TaskPolicy;
+use crate::config::{RequestStatePolicy, TaskPolicy};
 use crate::handle::{HandleCodec, Owner};
 use crate::store::{Caps, RetentionPolicy, Store, TaskKey};
 
@@ -92,6 +97,7 @@ pub struct TaskGuard {
     codec: Arc<HandleCodec>,
     store: Arc<dyn Store>,
     policy: TaskPolicy,
+    request_state: RequestStatePolicy,
     clock: Clock,
     creations: pending::Creations,
 }
@@ -153,9 +159,17 @@ impl TaskGuard {
             codec,
             store,
             policy,
+            request_state: RequestStatePolicy::default(),
             clock,
             creations: pending::Creations::default(),
         }
+    }
+
+    /// This guard, sealing `requestState` handles under `policy`.
+    #[must_use]
+    pub fn with_request_state(mut self, policy: RequestStatePolicy) -> TaskGuard {
+        self.request_state = policy;
+        self
     }
 
     /// This guard, tracking creations in flight in `creations` (shared with

@@ -39,6 +39,19 @@ pub struct RawConfig {
     /// Legacy session lifetime policy.
     #[serde(default)]
     pub sessions: RawSessions,
+    /// Current-era `requestState` handles.
+    #[serde(default)]
+    pub request_state: RawRequestState,
+}
+
+/// `[request_state]`: how long a sealed `requestState` (multi-round-trip
+/// state) stays usable; every field optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRequestState {
+    /// Duration text: a `requestState` handle dies this long after the
+    /// answer that carried it.
+    pub ttl: Option<String>,
 }
 
 /// `[sessions]`: how long a legacy `Mcp-Session-Id` session lives through

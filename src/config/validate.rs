@@ -91,6 +91,7 @@ pub fn from_raw(raw: RawConfig, env: EnvLookup<'_>) -> Result<Config, ConfigErro
     let handle_keys = super::handle_keys::validate(&raw.handles, env, &mut errs);
     let tasks = super::task_policy::validate(&raw.tasks, &mut errs);
     let sessions = super::session_policy::validate(&raw.sessions, &mut errs);
+    let request_state = super::request_state_policy::validate(&raw.request_state, &mut errs);
     match (errs.is_empty(), listen, auth) {
         (true, Some(listen), Some(auth)) => Ok(Config {
             listen,
@@ -108,6 +109,7 @@ pub fn from_raw(raw: RawConfig, env: EnvLookup<'_>) -> Result<Config, ConfigErro
             handle_keys,
             tasks,
             sessions,
+            request_state,
         }),
         _ => Err(ConfigErrors(errs)),
     }

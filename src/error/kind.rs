@@ -23,6 +23,7 @@ impl GatewayError {
             | GatewayError::ResponseNotAllowed
             | GatewayError::UnknownSession
             | GatewayError::UnknownTask { .. }
+            | GatewayError::InvalidRequestState
             | GatewayError::MethodNotFound(_)
             | GatewayError::MissingTasksCapability => ErrorSource::Client,
             GatewayError::UpstreamUnavailable
@@ -54,6 +55,7 @@ impl GatewayError {
             GatewayError::ResponseNotAllowed => "response_not_allowed",
             GatewayError::UnknownSession => "unknown_session",
             GatewayError::UnknownTask { .. } => "unknown_task",
+            GatewayError::InvalidRequestState => "invalid_request_state",
             GatewayError::MethodNotFound(_) => "method_not_found",
             GatewayError::MissingTasksCapability => "missing_tasks_capability",
             GatewayError::UpstreamUnavailable => "upstream_unavailable",

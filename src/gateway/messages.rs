@@ -4,12 +4,13 @@
 //!
 //! The rules ([`Rule`]), in order: what the upstream says it speaks (its
 //! `server/discover` answer, read for the gateway's own version refusals),
-//! capability mediation (a route where tasks are off), then the task rules
-//! ([`crate::tasks`]). Tool-contract
-//! pinning is one more variant. A message goes through the rules when any
-//! rule wants it (a cheap test on the bytes); then every rule sees the
-//! parsed message in order, and the first that withholds or replaces it
-//! decides.
+//! capability mediation (a route where tasks are off), the task rules
+//! ([`crate::tasks`]), then the current era's `requestState` sealing
+//! ([`crate::tasks::request_state`]). Tool-contract pinning is one more
+//! variant. A message goes through the rules when any rule wants it (a
+//! cheap test on the bytes, run at most once per message); then every rule
+//! sees the parsed message in order, and the first that withholds or
+//! replaces it decides.
 //!
 //! Invariants:
 //! - Fast path: a message no rule wants is relayed byte for byte, never
@@ -22,6 +23,7 @@
 //!   a task, carries no upstream id the client has no handle for
 //!   ([`opaque_body`]).
 
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -47,14 +49,35 @@ enum Rule {
     Mediation,
     /// Task handles: ids sealed, foreign ids withheld, TTLs capped.
     Tasks,
+    /// `requestState` (current era): sealed into a handle bound to the
+    /// caller and the request; removed from Task objects.
+    RequestState,
 }
 
 /// Every rule, in the order they run.
-const RULES: [Rule; 3] = [Rule::Discovery, Rule::Mediation, Rule::Tasks];
+const RULES: [Rule; 4] = [
+    Rule::Discovery,
+    Rule::Mediation,
+    Rule::Tasks,
+    Rule::RequestState,
+];
+
+/// A message's bytes and the byte pre-check on them, run at most once
+/// (several rules ask it).
+struct Flagged<'a> {
+    bytes: &'a [u8],
+    hit: OnceCell<bool>,
+}
+
+impl Flagged<'_> {
+    fn hit(&self) -> bool {
+        *self.hit.get_or_init(|| may_need_rewrite(self.bytes))
+    }
+}
 
 impl Rule {
     /// Whether the rule must see this message (cheap: no parse).
-    fn wants(self, exchange: &Exchange, bytes: &[u8]) -> bool {
+    fn wants(self, exchange: &Exchange, bytes: &Flagged<'_>) -> bool {
         match self {
             Rule::Discovery => exchange.method == Some(MethodKind::Spec(SERVER_DISCOVER)),
             Rule::Mediation => {
@@ -69,8 +92,10 @@ impl Rule {
                     .follow
                     .as_ref()
                     .is_some_and(|f| !f.resolved.is_empty())
-                    || may_need_rewrite(bytes)
+                    || bytes.hit()
             }
+            // The pre-check finds a `"requestState"` key too.
+            Rule::RequestState => exchange.era.dialect().multi_round_trip && bytes.hit(),
         }
     }
 
@@ -109,6 +134,17 @@ impl Rule {
                 }
                 verdict
             }
+            Rule::RequestState => {
+                exchange
+                    .guard()
+                    .request_state_to_client(
+                        &exchange.caller,
+                        exchange.era,
+                        exchange.follow.as_ref(),
+                        message,
+                    )
+                    .await
+            }
         }
     }
 }
@@ -120,7 +156,11 @@ fn request_method(exchange: &Exchange) -> Option<&str> {
 /// Whether any rule wants the message (the one fast-path decision, for
 /// JSON bodies and SSE events alike).
 fn wanted(exchange: &Exchange, bytes: &[u8]) -> bool {
-    RULES.iter().any(|r| r.wants(exchange, bytes))
+    let bytes = Flagged {
+        bytes,
+        hit: OnceCell::new(),
+    };
+    RULES.iter().any(|r| r.wants(exchange, &bytes))
 }
 
 /// What the hook made of one message.

@@ -84,7 +84,8 @@ impl Settings {
                 config.tasks,
                 runtime.clock,
             )
-            .with_creations(runtime.creations.clone()),
+            .with_creations(runtime.creations.clone())
+            .with_request_state(config.request_state),
         );
         Settings {
             routes: RouteTable::new(&config),

@@ -36,6 +36,7 @@ use crate::mcp::dialect::{Dialect, OptIns};
 use crate::mcp::headers::{drop_current_mirrors, encode_sentinel};
 use crate::mcp::{MethodKind, header};
 use crate::rewrite::may_need_rewrite;
+use crate::tasks::request_state::name_member;
 use crate::tasks::{Caller, CreationTicket, Follow, Refusal, TaskGuard, mediation};
 
 /// A request ready to forward.
@@ -111,7 +112,7 @@ impl<'m> Classified<'m> {
 pub(super) fn request<'a>(
     guard: &'a TaskGuard,
     caller: &Caller,
-    (inbound, kind): (Inbound, Option<MethodKind>),
+    (mut inbound, kind): (Inbound, Option<MethodKind>),
     route: &'a RouteConfig,
     headers: &'a mut HeaderMap,
 ) -> Result<Prepare<'a>, GatewayError> {
@@ -140,15 +141,22 @@ pub(super) fn request<'a>(
         let rules = run_rules(guard, caller.clone(), inbound, route, headers, may_create);
         return Ok(Prepare::Rules(Box::pin(rules)));
     }
-    let tool = match &inbound.summary.name {
-        Some(Field::Str(name)) if kind == Some(MethodKind::ToolsCall) => Some(name.clone()),
+    // The name the request targets (the tool a task runs, what a
+    // requestState is bound to), moved out of the summary: no copy.
+    let name = match message.method.and_then(name_member) {
+        Some("name") => inbound.summary.name.take(),
+        Some("uri") => inbound.summary.uri.take(),
+        _ => None,
+    };
+    let name = match name {
+        Some(Field::Str(name)) => Some(name),
         _ => None,
     };
     let method = match inbound.summary.message {
         Message::Request { method, .. } | Message::Notification { method } => Some(method),
         Message::Response { .. } => None,
     };
-    let mut follow = Follow::new(method, tool);
+    let mut follow = Follow::new(method, name);
     follow.creating = may_create;
     let creation = may_create.then(|| guard.expect_creation(caller));
     Ok(Prepare::Ready(Prepared {
@@ -187,6 +195,7 @@ async fn run_rules(
                 presented,
                 wording: route.unknown_task_wording,
             },
+            Refusal::InvalidRequestState => GatewayError::InvalidRequestState,
             Refusal::Unavailable => GatewayError::TaskStateUnavailable,
         })?;
     follow.rewritten |= mediated;

@@ -8,17 +8,23 @@
 
 use super::{Owner, Sealed};
 
-/// Longest upstream id or session id carried (bytes).
+/// Longest upstream task id, cursor or session id carried (bytes).
 pub(super) const MAX_REF_LEN: usize = 512;
 /// Longest tool name carried (bytes).
 pub(super) const MAX_TOOL_LEN: usize = 128;
 
-/// Serializes `sealed`; `None` when a field is too long to carry.
-pub(super) fn encode(sealed: &Sealed) -> Option<Vec<u8>> {
+/// Serializes `sealed`; `None` when a field is too long to carry: the
+/// upstream value over `max_upstream` (the handle kind's bound, at most
+/// `u16::MAX`), the session over [`MAX_REF_LEN`], the tool over
+/// [`MAX_TOOL_LEN`].
+pub(super) fn encode(sealed: &Sealed, max_upstream: usize) -> Option<Vec<u8>> {
     let upstream = sealed.upstream.as_bytes();
     let session = sealed.session.as_deref().unwrap_or("").as_bytes();
     let tool = sealed.tool.as_deref().unwrap_or("").as_bytes();
-    if upstream.len() > MAX_REF_LEN || session.len() > MAX_REF_LEN || tool.len() > MAX_TOOL_LEN {
+    if upstream.len() > max_upstream.min(usize::from(u16::MAX))
+        || session.len() > MAX_REF_LEN
+        || tool.len() > MAX_TOOL_LEN
+    {
         return None;
     }
     let mut out = Vec::with_capacity(

@@ -20,6 +20,7 @@
 //! | `absent_task_methods` | `tasks/update`, `subscriptions/listen` | `tasks/result`, `tasks/list` |
 //! | `opt_in` | `params.task` | the tasks extension in the request's `_meta` client capabilities |
 //! | `requested_ttl` | `params.task.ttl` | none |
+//! | `multi_round_trip` (`requestState`) | no | yes |
 //! | `capability` | declared in `initialize`, advertised in its result, member `tasks` | declared in every request's `_meta`, advertised by `server/discover`, member `extensions["io.modelcontextprotocol/tasks"]`; required by the task operations |
 //! | `transport` | version header optional, no mirrored headers, client responses, absent method `200` | version header required, `Mcp-Method`/`Mcp-Name` mirrored, no client responses, absent method `404` |
 //!
@@ -93,6 +94,9 @@ pub struct Dialect {
     pub absent_task_methods: &'static [&'static str],
     /// Requests a client may ask to run as a task.
     pub augmentable: &'static [&'static str],
+    /// Multi-round-trip requests (SEP-2322): a result may carry a
+    /// `requestState` the client sends back on its retry.
+    pub multi_round_trip: bool,
     /// How a client asks for a task.
     pub opt_in: OptIn,
     /// Where a task-augmented request states the TTL it asks for, if it can.

@@ -1,42 +1,48 @@
-//! The byte-level pre-check that lets bodies without task ids pass through
-//! without being parsed.
+//! The byte-level pre-check that lets bodies without task ids (or a
+//! current-era `requestState`) pass through without being parsed.
 //!
 //! Soundness: every location path of both tables contains a key whose quoted
 //! spelling contains one of the needles below (a test checks this against the
-//! tables). Inside a JSON string the only escape that can produce a letter is
-//! `\u`, so a key with one of those names either appears literally or the
-//! body contains `\u`, which also answers true.
+//! tables), and so does the `requestState` member
+//! ([`crate::tasks::request_state`]). Inside a JSON string the only escape
+//! that can produce a letter is `\u`, so a key with one of those names
+//! either appears literally or the body contains `\u`, which also answers
+//! true.
 
 /// Needles that start right after a `"`: `"taskId` (also `"taskIds"`),
-/// `"cursor"`, `"nextCursor"`.
-pub(super) const AFTER_QUOTE: &[&[u8]] = &[b"taskId", b"cursor\"", b"nextCursor\""];
+/// `"requestState"`.
+pub(super) const AFTER_QUOTE: &[&[u8]] = &[b"taskId", b"requestState\""];
 /// Needles that end right before a `"`: `relatedTaskIds"` (the tail of the
-/// namespaced `_meta` key, after its `/`, which JSON may escape as `\/`).
-pub(super) const BEFORE_QUOTE: &[&[u8]] = &[b"relatedTaskIds"];
+/// namespaced `_meta` key, after its `/`, which JSON may escape as `\/`),
+/// `cursor"` and `Cursor"` (the keys `"cursor"` and `"nextCursor"`; anchored
+/// at their end so the filter needs one two-byte suffix for both).
+pub(super) const BEFORE_QUOTE: &[&[u8]] = &[b"relatedTaskIds", b"cursor", b"Cursor"];
 
 /// What the block filter looks for, as fixed-size prefixes of the needles:
 /// the first three bytes after the quote of each [`AFTER_QUOTE`] needle, and
 /// the last two bytes before the quote of each [`BEFORE_QUOTE`] needle.
-pub(super) const AFTER_QUOTE_PREFIXES: [[u8; 3]; 3] = [*b"tas", *b"cur", *b"nex"];
-pub(super) const BEFORE_QUOTE_SUFFIXES: [[u8; 2]; 1] = [*b"ds"];
+/// Fewer, shorter patterns make a cheaper filter; a block it flags in
+/// vain (`"error"` ends in `or"`) costs only the exact check of that block.
+pub(super) const AFTER_QUOTE_PREFIXES: [[u8; 3]; 2] = [*b"tas", *b"req"];
+pub(super) const BEFORE_QUOTE_SUFFIXES: [[u8; 2]; 2] = [*b"ds", *b"or"];
 
 /// Bytes the filter judges per step.
 const BLOCK: usize = 32;
 /// Bytes past a position the filter reads (a quote and three more).
 const LOOKAHEAD: usize = 3;
 
-/// False only when `bytes` certainly contains no location of either era:
-/// none of the key names that carry ids (`"taskId"`, `"taskIds"`,
-/// `"relatedTaskIds"`, `"related-task"`, `"cursor"`, `"nextCursor"`,
-/// `"task"`) appears, and no JSON `\u` escape appears (an escaped key could
-/// hide one).
+/// False only when `bytes` certainly contains no location of either era
+/// and no `requestState`: none of the key names that carry ids (`"taskId"`,
+/// `"taskIds"`, `"relatedTaskIds"`, `"related-task"`, `"cursor"`,
+/// `"nextCursor"`, `"task"`) or `"requestState"` appears, and no JSON `\u`
+/// escape appears (an escaped key could hide one).
 ///
 /// The keys `"task"`, `"tasks"` and `"related-task"` are covered by
 /// `"taskId`: every location under them ends in a `taskId` key. False
 /// positives (an id-like key in payload, any `\u`) only cost a parse.
 ///
 /// Cost: one branch-free, vectorisable filter pass over 32-byte blocks
-/// (a quote followed by `tas`/`cur`/`nex`, `ds"`, or `\u`); only a block
+/// (a quote followed by `tas`/`req`, `ds"`/`or"`, or `\u`); only a block
 /// the filter flags is checked byte by byte against the full needles.
 pub fn may_need_rewrite(bytes: &[u8]) -> bool {
     let mut offset = 0;

@@ -77,6 +77,7 @@ fn precheck_clears_bodies_without_id_keys() {
         r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","task":{"ttl":1}}}"#,
         r#"{"tasks":[],"taskid":"x","cursors":"y","text":"see taskId, cursor, relatedTaskIds."}"#,
         r#"{"a":"\\","b":"\n\"\t"}"#,
+        r#"{"error":{"code":1,"message":"an error","author":"precursors"},"requests":1}"#,
     ] {
         assert!(!may_need_rewrite(body.as_bytes()), "{body}");
     }
@@ -92,6 +93,8 @@ fn precheck_flags_every_id_key_and_unicode_escapes() {
         r#"{"io.modelcontextprotocol/relatedTaskIds":["x"]}"#,
         r#"{"io.modelcontextprotocol\/relatedTaskIds":["x"]}"#,
         r#"{"_meta":{"io.modelcontextprotocol/related-task":{"taskId":"x"}}}"#,
+        r#"{"result":{"requestState":"x"}}"#,
+        r#"{"params":{"request\u0053tate":"x"}}"#,
         r#"{"task\u0049d":"x"}"#,
         r#"{"text":"\u00e9"}"#,
     ] {
@@ -106,6 +109,8 @@ fn precheck_finds_needles_across_block_boundaries() {
         r#""x/relatedTaskIds":1"#,
         r#"\u0041"#,
         r#""cursor":1"#,
+        r#""nextCursor":1"#,
+        r#""requestState":1"#,
     ] {
         for pad in 0..70 {
             let body = format!("{}{needle}{}", " ".repeat(pad), " ".repeat(pad % 7));

@@ -35,7 +35,7 @@ pub(super) fn person(sub: &str, tenant: &str, session: &str) -> Caller {
 pub(super) fn follow(method: &str) -> Follow {
     Follow {
         method: Some(method.into()),
-        tool: Some("slow_report".into()),
+        name: Some("slow_report".into()),
         ..Follow::default()
     }
 }

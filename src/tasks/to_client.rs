@@ -216,7 +216,7 @@ impl TaskGuard {
         let record = TaskRecord {
             owner: caller.owner(),
             tenant: caller.tenant().map(str::to_owned),
-            tool: follow.and_then(|f| f.tool.clone()),
+            tool: follow.and_then(Follow::tool).map(str::to_owned),
             created_at: self.clock.now_secs(),
             expires_at: Some(self.clock.secs_after(ttl_ms)),
             terminal_at: None,

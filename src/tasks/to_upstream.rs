@@ -12,6 +12,8 @@
 //! - One answer for every reason ([`Refusal::UnknownTask`]); the reason is
 //!   logged (as a stable word, with a fingerprint of the value, never the
 //!   value itself).
+//! - A current-era `requestState` is opened the same way, first
+//!   ([`super::request_state`]).
 //! - A task operation whose `taskId` (or a listen filter entry, or a list
 //!   cursor) is not a string is refused too: the walker only touches
 //!   strings, so a non-string must never slip through unverified.
@@ -35,8 +37,10 @@ use crate::store::{self, TaskKey};
 pub struct Follow {
     /// The request's method.
     pub method: Option<String>,
-    /// The tool a `tools/call` runs.
-    pub tool: Option<String>,
+    /// The name the request targets, as `Mcp-Name` mirrors it: `params.name`
+    /// (the tool a `tools/call` runs, a `prompts/get` prompt) or
+    /// `params.uri` (`resources/read`); `None` for other methods.
+    pub name: Option<String>,
     /// `(upstream id, handle)` of every task handle the request resolved.
     pub resolved: Vec<(String, String)>,
     /// The store keys of those tasks (for terminal tracking).
@@ -51,15 +55,23 @@ pub struct Follow {
 }
 
 impl Follow {
-    /// What a request with `method` running `tool` (a `tools/call`'s
-    /// `params.name`) starts with; the task rules add what they resolve.
-    /// The one constructor, so every path records the tool a task runs.
-    pub fn new(method: Option<String>, tool: Option<String>) -> Follow {
+    /// What a request with `method` targeting `name` (see
+    /// [`Follow::name`]) starts with; the task rules add what they resolve.
+    /// The one constructor, so every path records the tool a task runs and
+    /// the request a `requestState` belongs to.
+    pub fn new(method: Option<String>, name: Option<String>) -> Follow {
         Follow {
             method,
-            tool,
+            name,
             ..Follow::default()
         }
+    }
+
+    /// The tool a `tools/call` runs.
+    pub fn tool(&self) -> Option<&str> {
+        (self.method.as_deref() == Some(TOOLS_CALL))
+            .then_some(self.name.as_deref())
+            .flatten()
     }
 
     /// The handle the client used for upstream task `upstream`.
@@ -82,6 +94,9 @@ pub enum Refusal {
         /// The value the client presented (a non-string as its JSON text).
         presented: String,
     },
+    /// A `requestState` that does not open for this caller and request,
+    /// whatever the reason: answered like an invalid state.
+    InvalidRequestState,
     /// The store could not be asked: an internal error, never an allow.
     Unavailable,
 }
@@ -102,11 +117,15 @@ impl TaskGuard {
             .get("method")
             .and_then(Value::as_str)
             .map(str::to_owned);
-        let tool = (method.as_deref() == Some(TOOLS_CALL))
-            .then(|| message.pointer("/params/name").and_then(Value::as_str))
-            .flatten()
+        let name = method
+            .as_deref()
+            .and_then(super::request_state::name_member)
+            .and_then(|member| message.get("params")?.get(member)?.as_str())
             .map(str::to_owned);
-        let mut follow = Follow::new(method, tool);
+        let mut follow = Follow::new(method, name);
+        // Before anything else changes the message: a refusal leaves it as
+        // it was.
+        follow.rewritten |= self.request_state_to_upstream(caller, era, message).await?;
         let method = follow.method.clone().unwrap_or_default();
         let refuse = |presented: String| Refusal::UnknownTask {
             method: method.clone(),

@@ -25,6 +25,7 @@ mod outcomes;
 mod proxy_current;
 mod proxy_legacy;
 mod reload;
+mod request_state;
 mod session_binding;
 mod session_lifetime;
 mod stateless;

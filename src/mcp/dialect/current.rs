@@ -100,6 +100,7 @@ pub static CURRENT: Dialect = Dialect {
     task_methods: &[TASKS_GET, TASKS_UPDATE, TASKS_CANCEL, SUBSCRIPTIONS_LISTEN],
     absent_task_methods: &[TASKS_RESULT, TASKS_LIST],
     augmentable: &[TOOLS_CALL],
+    multi_round_trip: true,
     opt_in: OptIn::TasksExtension,
     requested_ttl: None,
     capability: CapabilityRule {

@@ -132,6 +132,7 @@ pub static LEGACY: Dialect = Dialect {
     // requests) and no subscriptions/listen.
     absent_task_methods: &[TASKS_UPDATE, SUBSCRIPTIONS_LISTEN],
     augmentable: &[TOOLS_CALL],
+    multi_round_trip: false,
     opt_in: OptIn::TaskParam,
     requested_ttl: Some(PARAMS_TASK_TTL),
     capability: CapabilityRule {
