@@ -20,6 +20,7 @@ mod authn;
 mod bad_input;
 mod lifecycle;
 mod mediation;
+mod origins;
 mod outcomes;
 mod proxy_current;
 mod proxy_legacy;
