@@ -67,8 +67,10 @@ struct LoopbackListener {
 /// What a request that carries an `Origin` may do on its route.
 #[derive(Debug)]
 pub(super) enum Browser {
-    /// Allowed: answered with CORS headers naming this origin.
-    Allowed(HeaderValue),
+    /// Allowed: answered with CORS headers naming this origin (boxed: the
+    /// request's future holds the verdict, and only a browser's pays for
+    /// the origin).
+    Allowed(Box<HeaderValue>),
     /// Refused with `403` (not allowed, sent twice, or on no route).
     Refused,
 }
@@ -120,7 +122,7 @@ impl OriginPolicy {
             || listed(&self.everywhere)
             || listed(&route.config.allowed_origins);
         Some(if allowed {
-            Browser::Allowed(origin.clone())
+            Browser::Allowed(Box::new(origin.clone()))
         } else {
             Browser::Refused
         })
