@@ -40,10 +40,8 @@ fn problem(origin: &str) -> Option<&'static str> {
     } else {
         return Some("must start with http:// or https://");
     };
-    let parsed = Authority::from_str(authority)
-        .ok()
-        .filter(|a| !authority.contains(['/', '?', '#', '@']) && !authority.ends_with(':'))
-        .filter(|_| port_is_valid(authority));
+    let plain = !authority.contains(['/', '?', '#', '@']) && port_is_valid(authority);
+    let parsed = Authority::from_str(authority).ok().filter(|_| plain);
     let Some(parsed) = parsed else {
         return Some("must be scheme://host[:port], with no path, query or trailing slash");
     };
@@ -54,7 +52,8 @@ fn problem(origin: &str) -> Option<&'static str> {
         .then_some("must leave out the scheme's default port, as browsers do")
 }
 
-/// A port after the host, if any, is a number from 1 to 65535.
+/// A port after the host, if any, is a number from 1 to 65535 (`host:`
+/// has an empty one).
 fn port_is_valid(authority: &str) -> bool {
     match authority.rsplit_once(':') {
         Some((_, port)) if !port.contains(']') => {
