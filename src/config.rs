@@ -42,8 +42,9 @@ pub struct Config {
     pub admin: Option<SocketAddr>,
     /// Bearer token for the admin revocation endpoints (off without one).
     pub admin_token: Option<Secret>,
-    /// Browser origins allowed to call the gateway (DNS-rebinding defence);
-    /// requests without an `Origin` header are unaffected.
+    /// Browser origins allowed on every route, in the form browsers send
+    /// (DNS-rebinding defence; answered with CORS headers). Requests without
+    /// an `Origin` header are unaffected; see `gateway::origin`.
     pub allowed_origins: Vec<String>,
     /// Serving threads for the MCP listener; `None`: one per core.
     pub workers: Option<usize>,
@@ -252,4 +253,7 @@ pub struct RouteConfig {
     pub tasks: bool,
     /// How the upstream words an unknown task, so a refusal reads the same.
     pub unknown_task_wording: crate::mcp::UnknownTaskWording,
+    /// Browser origins allowed on this route besides the listener's, in the
+    /// form browsers send (answered with CORS headers).
+    pub allowed_origins: Vec<String>,
 }

@@ -72,6 +72,10 @@ pub enum GatewayError {
     /// `Origin` header not allowed (DNS-rebinding defence).
     #[error("origin not allowed")]
     ForbiddenOrigin,
+    /// `Host` not a loopback name on a loopback listener (DNS-rebinding
+    /// defence, as the official TypeScript SDK).
+    #[error("host not allowed")]
+    ForbiddenHost,
     /// POST body is not `application/json`.
     #[error("unsupported content type")]
     UnsupportedMediaType,
@@ -214,6 +218,11 @@ impl GatewayError {
                 StatusCode::FORBIDDEN,
                 Some(code::INVALID_REQUEST),
                 "Origin not allowed",
+            ),
+            GatewayError::ForbiddenHost => (
+                StatusCode::FORBIDDEN,
+                Some(code::INVALID_REQUEST),
+                "Host not allowed",
             ),
             GatewayError::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

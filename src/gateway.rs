@@ -7,13 +7,18 @@
 //! request's outcome ([`outcome`]).
 //!
 //! **Admission** ([`admission::admit`] → [`Permitted`] or a rejection):
+//! 0. **host** — on a loopback listener, `Host` must name loopback
+//!    ([`origin`]);
 //! 1. **route** — exact path match; RFC 9728 metadata answered locally,
-//!    without auth;
+//!    without auth (readable from every origin);
 //! 2. **ambiguity** — a request the upstream could read differently from
 //!    the gateway is refused: a token in the query string, a repeated
 //!    credential, session id or MCP header, a header name that becomes a
 //!    governed one when `_` is read as `-`;
-//! 3. **origin** — a browser `Origin` must be allow-listed (DNS rebinding);
+//! 3. **origin** — a browser `Origin` must be allowed on the route
+//!    ([`origin`]: listed, or loopback on a loopback listener; DNS
+//!    rebinding); an allowed origin's CORS preflight is answered here
+//!    ([`cors`]), and every answer to it carries CORS headers;
 //! 4. **authenticate** — bearer JWT → [`Principal`](crate::auth::Principal)
 //!    with every claim the route binds to (401/403/503 otherwise);
 //! 5. **session** — `Mcp-Session-Id` handle → the upstream's session id,
@@ -37,9 +42,11 @@
 mod admission;
 mod ambiguity;
 mod authn;
+mod cors;
 mod exchange;
 mod inbound;
 mod messages;
+mod origin;
 pub mod outcome;
 mod pipeline;
 mod relay;

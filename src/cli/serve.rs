@@ -13,7 +13,7 @@ use crate::config::{self, Config, ConfigErrors};
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// TOML config file (conflicts with the sidecar flags).
-    #[arg(long, short, conflicts_with_all = ["upstream", "issuer"])]
+    #[arg(long, short, conflicts_with_all = ["upstream", "issuer", "allowed_origins"])]
     pub config: Option<PathBuf>,
     /// Listen address.
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -55,6 +55,11 @@ pub struct ServeArgs {
     /// Externally visible base URL (scheme://host[:port]).
     #[arg(long)]
     pub public_url: Option<String>,
+    /// Browser origin allowed to call, with CORS (`scheme://host[:port]`;
+    /// repeatable): `[listen] allowed_origins`. Loopback origins need none
+    /// when listening on loopback.
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    pub allowed_origins: Vec<String>,
     /// TLS certificate chain (PEM).
     #[arg(long, requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -97,7 +102,7 @@ impl ServeArgs {
                 public_url: self.public_url.clone(),
                 tls_cert: self.tls_cert.clone(),
                 tls_key: self.tls_key.clone(),
-                allowed_origins: Vec::new(),
+                allowed_origins: self.allowed_origins.clone(),
                 workers: None,
             },
             admin: self
@@ -242,5 +247,60 @@ mod tests {
                 .is_empty()
         );
         assert!(serve_args(&["--optional-claim", "subject"]).is_err());
+    }
+
+    #[test]
+    fn allowed_origins_reach_the_listener_setting_and_are_validated() {
+        let args = serve_args(&[
+            "--allowed-origin",
+            "https://app.example",
+            "--allowed-origin",
+            "http://10.0.0.5:6274",
+            "--jwks-file",
+            "/dev/null",
+        ])
+        .unwrap();
+        let raw = args.to_raw();
+        assert_eq!(
+            raw.listen.allowed_origins,
+            ["https://app.example", "http://10.0.0.5:6274"]
+        );
+        let env = |_: &str| None;
+        let config = crate::config::from_raw(raw, &env).unwrap();
+        assert_eq!(
+            config.allowed_origins,
+            ["https://app.example", "http://10.0.0.5:6274"]
+        );
+        assert!(
+            serve_args(&[])
+                .unwrap()
+                .to_raw()
+                .listen
+                .allowed_origins
+                .is_empty()
+        );
+        let bad = serve_args(&[
+            "--allowed-origin",
+            "https://app.example/",
+            "--jwks-file",
+            "/dev/null",
+        ])
+        .unwrap()
+        .to_raw();
+        let errs = crate::config::from_raw(bad, &env).unwrap_err();
+        assert!(
+            errs.to_string().contains("listen.allowed_origins"),
+            "{errs}"
+        );
+        // The flags-only mode's flag: with a config file it would be ignored.
+        let with_file = Cli::try_parse_from([
+            "taskgate",
+            "serve",
+            "--config",
+            "x.toml",
+            "--allowed-origin",
+            "https://app.example",
+        ]);
+        assert!(with_file.is_err());
     }
 }

@@ -117,7 +117,7 @@ pub struct RawListen {
     /// PEM private key.
     #[serde(default)]
     pub tls_key: Option<PathBuf>,
-    /// Allowed browser origins.
+    /// Browser origins allowed on every route (`scheme://host[:port]`).
     #[serde(default)]
     pub allowed_origins: Vec<String>,
     /// Serving threads (default: one per core).
@@ -247,6 +247,10 @@ pub struct RawRoute {
     /// `typescript-sdk`; also `python-sdk`, `rust-sdk`).
     #[serde(default)]
     pub unknown_task_wording: Option<crate::mcp::UnknownTaskWording>,
+    /// Browser origins allowed on this route besides `[listen]`'s
+    /// (`scheme://host[:port]`), answered with CORS headers.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
 }
 
 /// `credential = { header = "authorization", env = "UPSTREAM_TOKEN" }`.

@@ -3,10 +3,12 @@
 //! Checks `[listen]`, `[admin]` and `[limits]` itself and puts the whole
 //! together; every other table is checked by a module of its own:
 //! `validate::routes` (`[[route]]`, with the upstream credentials),
-//! `validate::auth` (`[auth]`), and `config::handle_keys`,
+//! `validate::auth` (`[auth]`), `validate::origins` (allowed browser
+//! origins, `[listen]`'s and each route's), and `config::handle_keys`,
 //! `config::task_policy`, `config::session_policy`.
 
 mod auth;
+mod origins;
 mod routes;
 
 use std::fmt;
@@ -82,6 +84,11 @@ pub fn from_raw(raw: RawConfig, env: EnvLookup<'_>) -> Result<Config, ConfigErro
                 .map_err(|e| errs.push(format!("admin.token: {e}")))
                 .ok()
         });
+    let allowed_origins = origins::origins(
+        "listen.allowed_origins",
+        &raw.listen.allowed_origins,
+        &mut errs,
+    );
     let limits = limits(&raw.limits, &mut errs);
     if raw.listen.workers == Some(0) {
         errs.push("listen.workers must be greater than zero".into());
@@ -100,7 +107,7 @@ pub fn from_raw(raw: RawConfig, env: EnvLookup<'_>) -> Result<Config, ConfigErro
             public_url,
             admin,
             admin_token,
-            allowed_origins: raw.listen.allowed_origins,
+            allowed_origins,
             workers: raw.listen.workers,
             limits,
             auth,

@@ -14,6 +14,7 @@ impl GatewayError {
             | GatewayError::AmbiguousCredential { .. }
             | GatewayError::AmbiguousHeader(_)
             | GatewayError::ForbiddenOrigin
+            | GatewayError::ForbiddenHost
             | GatewayError::UnsupportedMediaType
             | GatewayError::BodyTooLarge { .. }
             | GatewayError::BodyRead
@@ -46,6 +47,7 @@ impl GatewayError {
             GatewayError::AmbiguousCredential { .. } => "ambiguous_credential",
             GatewayError::AmbiguousHeader(_) => "ambiguous_header",
             GatewayError::ForbiddenOrigin => "forbidden_origin",
+            GatewayError::ForbiddenHost => "forbidden_host",
             GatewayError::UnsupportedMediaType => "unsupported_media_type",
             GatewayError::BodyTooLarge { .. } => "body_too_large",
             GatewayError::BodyRead => "body_read",

@@ -1,7 +1,8 @@
 //! The admission phase: every check a request must pass before anything is
-//! sent upstream, in order — route, ambiguity, origin, authentication,
-//! session, validation (POST), task rules — producing a [`Permitted`]
-//! request, or an answer the gateway makes itself.
+//! sent upstream, in order — host (loopback listener), route, ambiguity,
+//! origin (and a CORS preflight's answer), authentication, session,
+//! validation (POST), task rules — producing a [`Permitted`] request, or an
+//! answer the gateway makes itself.
 //!
 //! Invariant (design §2): [`Permitted`] has private fields and is built
 //! only here, at the end of [`admit`], after every check passed; the relay
@@ -12,18 +13,18 @@ use std::future::Future;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::ORIGIN;
 use http::request;
 use http::{HeaderMap, Method, Response};
 use http_body::Body;
 
 use super::exchange::{self, Exchange};
+use super::origin::Browser;
 use super::outcome::Progress;
 use super::route::{Route, RouteIndex};
 use super::session::Presented;
 use super::settings::Settings;
 use super::task_phase::{self, Prepare};
-use super::{ambiguity, authn, inbound};
+use super::{ambiguity, authn, cors, inbound};
 use crate::auth::Principal;
 use crate::body::{BoxError, GatewayBody};
 use crate::error::GatewayError;
@@ -36,7 +37,8 @@ pub(super) enum Admitted {
     /// Forward it upstream.
     Forward(Permitted),
     /// The gateway answers it itself with a success made locally (the
-    /// protected-resource metadata today; the task shim's answers later).
+    /// protected-resource metadata, a CORS preflight; the task shim's
+    /// answers later).
     Answered(Response<GatewayBody>),
 }
 
@@ -113,7 +115,8 @@ impl Permitted {
 
 /// Runs every check on one request. `progress` learns the route, method
 /// and era as they become known; it moves into the exchange when the
-/// request is permitted (and stays in the slot otherwise).
+/// request is permitted (and stays in the slot otherwise). `browser` is
+/// what its `Origin` may do ([`Settings::browser`]; `None` without one).
 ///
 /// # Errors
 /// The refusal; nothing was forwarded.
@@ -124,23 +127,24 @@ impl Permitted {
     clippy::manual_async_fn,
     reason = "an async fn stores its arguments twice in its future; this one captures them once"
 )]
-pub(super) fn admit<B>(
+pub(super) fn admit<'a, B>(
     settings: Arc<Settings>,
-    progress: &mut Option<Progress>,
+    progress: &'a mut Option<Progress>,
+    browser: Option<&'a Browser>,
     mut head: request::Parts,
     body: B,
-) -> impl Future<Output = Result<Admitted, Rejected>> + Send + '_
+) -> impl Future<Output = Result<Admitted, Rejected>> + Send + 'a
 where
     B: Body<Data = Bytes> + Send + Unpin + 'static,
     B::Error: Into<BoxError>,
 {
     async move {
+        if !settings.host_allowed(&head) {
+            return Err(GatewayError::ForbiddenHost.into());
+        }
         let path = head.uri.path();
         if let Some(doc) = settings.routes.metadata_for(path) {
-            return Ok(Admitted::Answered(metadata_response(
-                doc.clone(),
-                &head.method,
-            )?));
+            return Ok(Admitted::Answered(metadata_response(doc.clone(), &head)?));
         }
         let index = settings
             .routes
@@ -154,8 +158,14 @@ where
             tracing::info!(route = %route.config.name, reason = %e.log_reason(), "request refused");
             return Err(e.into());
         }
-        if !settings.origin_allowed(head.headers.get(ORIGIN)) {
-            return Err(GatewayError::ForbiddenOrigin.into());
+        match browser {
+            None => {}
+            Some(Browser::Refused) => return Err(GatewayError::ForbiddenOrigin.into()),
+            Some(Browser::Allowed(_)) => {
+                if let Some(answer) = cors::preflight(&head) {
+                    return Ok(Admitted::Answered(answer));
+                }
+            }
         }
         let principal = authn::authenticate(&settings.auth, route, &head.headers).await?;
         let route_name = route.config.name.as_str();
@@ -311,14 +321,23 @@ fn log_accepted(route: &str, principal: &Principal, inbound: &inbound::Inbound) 
     );
 }
 
-/// The RFC 9728 metadata document (GET and HEAD only).
-fn metadata_response(doc: Bytes, method: &Method) -> Result<Response<GatewayBody>, GatewayError> {
-    use http::header::{CACHE_CONTROL, CONTENT_TYPE};
+/// The RFC 9728 metadata document (GET and HEAD; a CORS preflight for
+/// them), readable from every origin.
+fn metadata_response(
+    doc: Bytes,
+    head: &request::Parts,
+) -> Result<Response<GatewayBody>, GatewayError> {
+    use http::header::{ACCESS_CONTROL_REQUEST_METHOD, CACHE_CONTROL, CONTENT_TYPE};
     use http::{HeaderValue, StatusCode};
+    let method = &head.method;
+    if method == Method::OPTIONS && head.headers.contains_key(ACCESS_CONTROL_REQUEST_METHOD) {
+        return Ok(cors::public_preflight(head));
+    }
     if method != Method::GET && method != Method::HEAD {
         return Err(GatewayError::MethodNotAllowed);
     }
     let mut r = Response::new(crate::body::full(doc));
+    cors::public(r.headers_mut());
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     r.headers_mut()

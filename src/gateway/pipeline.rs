@@ -13,7 +13,8 @@
 //! Invariants: the settings are loaded once per request; every request
 //! gets a request id and a span, and its outcome is finished exactly once
 //! (answers the gateway makes: when made; relayed answers: when their body
-//! ends for the client).
+//! ends for the client); every answer to a browser origin allowed on the
+//! route carries its CORS headers ([`cors::expose`]), whoever made it.
 
 use std::future::Future;
 use std::ops::Deref;
@@ -25,6 +26,8 @@ use tracing::Instrument;
 
 use super::Gateway;
 use super::admission::{self, Admitted, Rejected};
+use super::cors;
+use super::origin::Browser;
 use super::outcome::{Disposition, Progress};
 use super::relay;
 use crate::body::{BodyEnd, BoxError, GatewayBody};
@@ -54,10 +57,13 @@ where
     let span = progress.span().clone();
     async move {
         let settings = gateway.settings.load();
+        // One header lookup for a request without `Origin`, as ever.
+        let browser = settings.browser(&head);
         let mut progress = Some(progress);
         // Each phase boxed on its own: every future stays small enough for
         // the allocator's per-thread cache.
-        let decided = Box::pin(admission::admit(settings, &mut progress, head, body)).await;
+        let admitted = admission::admit(settings, &mut progress, browser.as_ref(), head, body);
+        let decided = Box::pin(admitted).await;
         let result = match decided {
             Ok(Admitted::Forward(permitted)) => Box::pin(relay::relay(
                 permitted,
@@ -69,11 +75,11 @@ where
             .map_err(|r| (r, true)),
             Ok(Admitted::Answered(response)) => {
                 finish(&gateway, progress, Disposition::Answered, &response);
-                return response;
+                return with_cors(browser.as_ref(), response);
             }
             Err(rejected) => Err((rejected, false)),
         };
-        match result {
+        let response = match result {
             Ok(response) => response,
             Err((Rejected { error, id }, forwarded)) => {
                 let kind = error.kind();
@@ -86,9 +92,22 @@ where
                 finish(&gateway, progress, disposition, &response);
                 response
             }
-        }
+        };
+        with_cors(browser.as_ref(), response)
     }
     .instrument(span)
+}
+
+/// `response` with the CORS headers of an allowed browser origin (unchanged
+/// for any other request).
+fn with_cors(
+    browser: Option<&Browser>,
+    mut response: Response<GatewayBody>,
+) -> Response<GatewayBody> {
+    if let Some(Browser::Allowed(origin)) = browser {
+        cors::expose(response.headers_mut(), origin);
+    }
+    response
 }
 
 /// Finishes a request answered by the gateway itself (its body is complete

@@ -1,7 +1,7 @@
 //! What a request reads, split by how long it lives.
 //!
 //! - [`Settings`]: everything derived from configuration — the route table,
-//!   limits, allowed origins, the authenticator, the task and session rules
+//!   limits, the origin rules, the authenticator, the task and session rules
 //!   with the handle codec they seal with. Replaced as a whole.
 //! - [`Runtime`]: what outlives any one set of settings — the store, the
 //!   task creations in flight, the clock, the shutdown signal and the
@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
+use super::origin::{Browser, OriginPolicy};
 use super::outcome::OutcomeSink;
 use super::route::RouteTable;
 use super::session::Sessions;
@@ -57,7 +58,7 @@ pub struct Runtime {
 pub struct Settings {
     pub(super) routes: RouteTable,
     pub(super) limits: Limits,
-    allowed_origins: Vec<String>,
+    origins: OriginPolicy,
     pub(super) auth: Arc<Authenticator>,
     pub(super) tasks: Arc<TaskGuard>,
     pub(super) sessions: Sessions,
@@ -90,7 +91,7 @@ impl Settings {
         Settings {
             routes: RouteTable::new(&config),
             limits: config.limits.clone(),
-            allowed_origins: config.allowed_origins.clone(),
+            origins: OriginPolicy::new(&config, runtime.bound),
             auth,
             tasks,
             sessions: Sessions::new(
@@ -119,14 +120,16 @@ impl Settings {
         self.routes.names().map(str::to_owned).collect()
     }
 
-    /// Whether a browser `Origin` may call (no `Origin`: not a browser).
-    pub(super) fn origin_allowed(&self, origin: Option<&http::HeaderValue>) -> bool {
-        match origin {
-            None => true,
-            Some(o) => o
-                .to_str()
-                .is_ok_and(|o| self.allowed_origins.iter().any(|a| a == o)),
-        }
+    /// Whether the request's `Host` may be served (checked on a loopback
+    /// listener only, see [`super::origin`]).
+    pub(super) fn host_allowed(&self, head: &http::request::Parts) -> bool {
+        self.origins.host_allowed(head)
+    }
+
+    /// What the request may do as a browser's on its route; `None` without
+    /// an `Origin`.
+    pub(super) fn browser(&self, head: &http::request::Parts) -> Option<Browser> {
+        self.origins.judge(&self.routes, head)
     }
 }
 

@@ -21,6 +21,7 @@ mod bad_input;
 mod gateway_answers;
 mod lifecycle;
 mod mediation;
+mod origins;
 mod outcomes;
 mod proxy_current;
 mod proxy_legacy;

@@ -1,6 +1,6 @@
 //! The `[[route]]` tables → [`RouteConfig`]s: path, name, upstream URL,
-//! resource URI, bound claims and the upstream credential, every error
-//! gathered.
+//! resource URI, bound claims, allowed origins and the upstream
+//! credential, every error gathered.
 //!
 //! Invariants: paths and names are unique, no route serves under
 //! `/.well-known/` (the metadata lives there), an upstream is an http(s) URL
@@ -79,6 +79,11 @@ pub(super) fn routes(
                 resource,
                 tasks: r.tasks.unwrap_or(true),
                 unknown_task_wording: r.unknown_task_wording.unwrap_or_default(),
+                allowed_origins: super::origins::origins(
+                    &format!("{at}.allowed_origins"),
+                    &r.allowed_origins,
+                    errs,
+                ),
             });
         }
     }
