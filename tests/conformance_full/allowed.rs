@@ -37,11 +37,8 @@ const fn row(
 }
 
 const CURRENT: &str = super::SET_CURRENT;
-const LEGACY: &str = super::SET_LEGACY;
 const OLD: &str = super::SET_OLD_SUITE;
 
-const ORIGIN: &str = "the gateway refuses the suite's same-host loopback Origin (403 \
-                      `Origin not allowed`) where the server accepts it";
 const LISTEN: &str = "the reference server answers `subscriptions/listen` with a never-ending \
                       `Content-Type: application/json` body of JSON lines (not SSE); taskgate \
                       reads an `application/json` answer whole before relaying it, so the \
@@ -54,33 +51,6 @@ const HEADERS: &str = "taskgate checks the SEP-2243 routing headers itself (`Mcp
 
 /// Every check allowed to differ, direct vs through taskgate.
 pub const ALLOWED: &[Allowed] = &[
-    // FIXED BY item 3
-    row(
-        CURRENT,
-        "dns-rebinding-protection",
-        "localhost-host-valid-accepted",
-        "SUCCESS",
-        "FAILURE",
-        ORIGIN,
-    ),
-    // FIXED BY item 3
-    row(
-        LEGACY,
-        "dns-rebinding-protection",
-        "localhost-host-valid-accepted",
-        "SUCCESS",
-        "FAILURE",
-        ORIGIN,
-    ),
-    // FIXED BY item 3
-    row(
-        OLD,
-        "dns-rebinding-protection",
-        "localhost-host-valid-accepted",
-        "SUCCESS",
-        "FAILURE",
-        ORIGIN,
-    ),
     // OPEN (not item 1's listen subset rule): see LISTEN.
     row(
         CURRENT,
