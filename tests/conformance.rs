@@ -38,6 +38,7 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+use conformance_support::suite::runner_summary;
 use conformance_support::{node, require_installed, suite_dir};
 use support::gateway::TestGateway;
 
@@ -162,30 +163,8 @@ impl Run {
 
 /// Runs every `tasks-*` server scenario against `url`, as `bearer` if given.
 async fn run_suite(url: &str, bearer: Option<&str>) -> Run {
-    let out = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(node());
-    cmd.arg(suite_dir().join("run_tasks.mjs"))
-        .args(["--url", url, "--out"])
-        .arg(out.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    if let Some(token) = bearer {
-        cmd.env("TASKGATE_CONFORMANCE_TOKEN", token)
-            .args(["--bearer-env", "TASKGATE_CONFORMANCE_TOKEN"]);
-    }
-    let done = cmd.output().await.expect("the suite runner starts");
-    assert!(
-        done.status.success(),
-        "suite runner against {url} failed:\n{}",
-        String::from_utf8_lossy(&done.stderr)
-    );
-    let summary: Value = serde_json::from_slice(&done.stdout).unwrap_or_else(|e| {
-        panic!(
-            "runner output is not JSON ({e}):\n{}",
-            String::from_utf8_lossy(&done.stdout)
-        )
-    });
+    let what = format!("tasks-* against {url}");
+    let summary = runner_summary("run_tasks.mjs", &["--url", url], bearer, &what).await;
     let scenarios: BTreeMap<String, Value> =
         serde_json::from_value(summary["scenarios"].clone()).unwrap();
     for (name, s) in &scenarios {

@@ -50,13 +50,19 @@ impl SuiteRun {
     }
 }
 
-/// Runs `conformance server` (`cli`: `alpha12` or `0.1.16`) with
-/// `selection` against `url`, as `bearer` if given.
-pub async fn run(cli: &str, url: &str, selection: &[&str], bearer: Option<&str>) -> SuiteRun {
+/// Runs the runner script `script` (in `tests/conformance`) with `args`,
+/// as `bearer` if given, and returns the one JSON summary it prints; `what`
+/// names the run in failure messages.
+pub async fn runner_summary(
+    script: &str,
+    args: &[&str],
+    bearer: Option<&str>,
+    what: &str,
+) -> Value {
     let out = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(node());
-    cmd.arg(suite_dir().join("run_suite.mjs"))
-        .args(["--cli", cli, "--url", url, "--out"])
+    cmd.arg(suite_dir().join(script))
+        .arg("--out")
         .arg(out.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -65,19 +71,28 @@ pub async fn run(cli: &str, url: &str, selection: &[&str], bearer: Option<&str>)
         cmd.env("TASKGATE_CONFORMANCE_TOKEN", token)
             .args(["--bearer-env", "TASKGATE_CONFORMANCE_TOKEN"]);
     }
-    cmd.arg("--").args(selection);
+    cmd.args(args);
     let done = cmd.output().await.expect("the suite runner starts");
     assert!(
         done.status.success(),
-        "suite runner ({cli} {selection:?}) against {url} failed:\n{}",
+        "suite runner ({what}) failed:\n{}",
         String::from_utf8_lossy(&done.stderr)
     );
-    let summary: Value = serde_json::from_slice(&done.stdout).unwrap_or_else(|e| {
+    serde_json::from_slice(&done.stdout).unwrap_or_else(|e| {
         panic!(
             "runner output is not JSON ({e}):\n{}",
             String::from_utf8_lossy(&done.stdout)
         )
-    });
+    })
+}
+
+/// Runs `conformance server` (`cli`: `alpha12` or `0.1.16`) with
+/// `selection` against `url`, as `bearer` if given.
+pub async fn run(cli: &str, url: &str, selection: &[&str], bearer: Option<&str>) -> SuiteRun {
+    let mut args = vec!["--cli", cli, "--url", url, "--"];
+    args.extend_from_slice(selection);
+    let what = format!("{cli} {selection:?} against {url}");
+    let summary = runner_summary("run_suite.mjs", &args, bearer, &what).await;
     assert!(
         summary["timedOut"] != true,
         "the suite ({cli} {selection:?}) against {url} ran out of time:\n{}",
