@@ -33,7 +33,7 @@ use crate::body::{GatewayBody, boxed, full, read_limited, until_cancelled};
 use crate::error::GatewayError;
 use crate::mcp::MethodKind;
 use crate::proxy::UpstreamClient;
-use crate::sse::RelayBody;
+use crate::sse::{Lines, RelayBody};
 use crate::target::{Answer, Failure, Outgoing, Reply, Sent, TargetLimits};
 use std::future::Future;
 
@@ -145,7 +145,8 @@ async fn answer(
         }
         Answer::Lines(incoming) => {
             let lines = MessageEvents(exchange.clone());
-            let relay = RelayBody::lines(incoming, lines, settings.limits.max_sse_event_bytes);
+            let framing = Lines::new(settings.limits.max_sse_event_bytes);
+            let relay = RelayBody::framed(incoming, lines, framing);
             streamed(&mut headers, boxed(relay), runtime)
         }
         Answer::Message(bytes) => {

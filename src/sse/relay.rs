@@ -20,7 +20,7 @@ use bytes::{Bytes, BytesMut};
 use futures_util::future::BoxFuture;
 use http_body::{Body, Frame};
 
-use super::{Error, Event, Item, Lines, Parser, encode};
+use super::{Error, Event, Item, Parser, encode};
 use crate::body::BoxError;
 
 /// The per-event hook of a [`RelayBody`]: rewrite an event, or drop it by
@@ -136,20 +136,6 @@ where
     }
 }
 
-impl<B, M> RelayBody<B, M, Lines>
-where
-    B: Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
-    M: EventMap,
-{
-    /// Relays `inner` as JSON lines: each line is one message (an
-    /// [`Event`] with only `data`) through `map`, refusing lines over
-    /// `max_line_bytes`.
-    pub fn lines(inner: B, map: M, max_line_bytes: usize) -> Self {
-        Self::framed(inner, map, Lines::new(max_line_bytes))
-    }
-}
-
 impl<B, M, F> RelayBody<B, M, F>
 where
     B: Body<Data = Bytes> + Send + 'static,
@@ -157,7 +143,8 @@ where
     M: EventMap,
     F: Framing,
 {
-    /// Relays `inner` framed by `parser` through `map`.
+    /// Relays `inner` framed by `parser` through `map` (for JSON lines,
+    /// [`super::Lines`]: each line is one message, an [`Event`] with only `data`).
     pub fn framed(inner: B, map: M, parser: F) -> Self {
         Self {
             inner: Some(inner),

@@ -178,7 +178,7 @@ async fn json_lines_are_relayed_one_by_one_through_the_hook_in_order() {
             (self.0)(event)
         }
     }
-    let mut relay = RelayBody::lines(upstream, Hook(hook), 64);
+    let mut relay = RelayBody::framed(upstream, Hook(hook), Lines::new(64));
 
     send(&tx, b"{\"ack\":1}\r\n{\"b\"").await;
     assert_eq!(next(&mut relay).await.unwrap().unwrap(), "{\"ACK\":1}\n");
@@ -195,7 +195,7 @@ async fn json_lines_are_relayed_one_by_one_through_the_hook_in_order() {
 #[tokio::test]
 async fn an_over_long_json_line_ends_the_relay_with_an_error() {
     let (tx, upstream) = channel_body();
-    let mut relay = RelayBody::lines(upstream, Identity, 16);
+    let mut relay = RelayBody::framed(upstream, Identity, Lines::new(16));
     send(&tx, b"{}\n[\"0123456789abcdef\"]\n").await;
     assert_eq!(next(&mut relay).await.unwrap().unwrap(), "{}\n");
     let err = next(&mut relay).await.unwrap().unwrap_err();

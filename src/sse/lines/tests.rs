@@ -10,34 +10,35 @@ fn data(s: &str) -> Result<Option<Item>, Error> {
     })))
 }
 
-/// Every item `chunks` yield, pushed one by one, then finished.
+/// Every item `chunks` yield, pushed one by one, then finished; stops at
+/// the first error.
 fn frame(chunks: &[&[u8]], max: usize) -> Vec<Result<Option<Item>, Error>> {
     let mut lines = Lines::new(max);
     let mut got = vec![];
     for chunk in chunks {
         lines.push(chunk);
-        loop {
-            let next = lines.next_item();
-            let stop = !matches!(next, Ok(Some(_)));
-            if next != Ok(None) {
-                got.push(next);
-            }
-            if stop {
-                break;
-            }
-        }
-        if got.last().is_some_and(Result::is_err) {
+        if !pull(&mut got, || lines.next_item()) {
             return got;
         }
     }
+    pull(&mut got, || lines.finish());
+    got
+}
+
+/// Moves items from `next` into `got` until it needs more bytes (`true`)
+/// or fails (`false`, the error kept).
+fn pull(
+    got: &mut Vec<Result<Option<Item>, Error>>,
+    mut next: impl FnMut() -> Result<Option<Item>, Error>,
+) -> bool {
     loop {
-        let next = lines.finish();
-        let stop = !matches!(next, Ok(Some(_)));
-        if next != Ok(None) {
-            got.push(next);
-        }
-        if stop {
-            return got;
+        match next() {
+            Ok(None) => return true,
+            Err(err) => {
+                got.push(Err(err));
+                return false;
+            }
+            item => got.push(item),
         }
     }
 }
