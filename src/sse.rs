@@ -1,6 +1,8 @@
 //! Server-Sent Events: an incremental parser, an encoder, and the
 //! event-by-event relay body the gateway wraps around upstream
-//! `text/event-stream` responses.
+//! `text/event-stream` responses — and, with the same relay, JSON lines
+//! ([`Lines`]: a `subscriptions/listen` answered `application/json`, one
+//! message per line).
 //!
 //! Where it sits: step 6 of the request flow. The proxy hands an upstream SSE
 //! body to [`RelayBody`], which parses it as it arrives, passes every event
@@ -22,12 +24,14 @@
 //!   inject fields or events by putting line breaks in `id` or `event`.
 
 mod encode;
+mod lines;
 mod parser;
 mod relay;
 
 pub use encode::encode;
+pub use lines::Lines;
 pub use parser::Parser;
-pub use relay::{EventMap, Identity, Mapped, RelayBody};
+pub use relay::{EventMap, Framing, Identity, Mapped, RelayBody};
 
 use bytes::Bytes;
 
@@ -72,6 +76,10 @@ pub enum Error {
         /// The `max_event_bytes` the parser was built with.
         limit: usize,
     },
+    /// A JSON-lines stream carried a line that is not one JSON value (a
+    /// message split over lines cannot go through the hook line by line).
+    #[error("line is not one JSON value")]
+    NotJsonLine,
 }
 
 #[cfg(test)]

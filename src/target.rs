@@ -14,8 +14,8 @@
 //!
 //! Invariants (every target): the client's credentials never reach the
 //! upstream (only the route's own); the upstream's status reaches the
-//! client unchanged; a JSON answer is read whole but never past its limit;
-//! a stream is never buffered whole.
+//! client unchanged; a JSON answer is read whole but never past its limit,
+//! unless it was asked for as JSON lines; a stream is never buffered whole.
 
 mod http;
 
@@ -103,6 +103,10 @@ pub struct TargetLimits {
     pub answer_timeout: Duration,
     /// Largest single JSON answer read whole.
     pub max_answer_bytes: usize,
+    /// A JSON answer is a stream of JSON lines, relayed as it comes
+    /// ([`Answer::Lines`]): set for a `subscriptions/listen`, whose
+    /// `application/json` answer may never end.
+    pub json_lines: bool,
 }
 
 /// The upstream's answer, classified.
@@ -123,6 +127,10 @@ pub enum Answer {
     Message(Bytes),
     /// A stream of messages (SSE), to relay as it comes.
     Stream(UpstreamBody),
+    /// A stream of messages one per line (`application/json` answering a
+    /// request sent with [`TargetLimits::json_lines`]), to relay as it
+    /// comes.
+    Lines(UpstreamBody),
     /// A body that is not a message (another media type, or none), unread.
     Opaque(UpstreamBody),
 }
@@ -133,6 +141,7 @@ impl std::fmt::Debug for Answer {
         match self {
             Answer::Message(b) => write!(f, "Message({} bytes)", b.len()),
             Answer::Stream(_) => f.write_str("Stream"),
+            Answer::Lines(_) => f.write_str("Lines"),
             Answer::Opaque(_) => f.write_str("Opaque"),
         }
     }

@@ -1,5 +1,6 @@
 //! The message hook: every message the upstream sends back — a whole JSON
-//! body, or one SSE event's data — goes through [`hook`], the one place
+//! body, one SSE event's data, or one line of a listen answered with JSON
+//! lines (framed as an event) — goes through [`hook`], the one place
 //! that decides whether it must go through the rules and runs them.
 //!
 //! The rules ([`Rule`]), in order: what the upstream says it speaks (its
@@ -212,7 +213,7 @@ pub(super) async fn message(exchange: &Arc<Exchange>, bytes: Bytes) -> Option<By
     }
 }
 
-/// The hook on a stream: each event's data is one message.
+/// The hook on a stream: each event's data (or JSON line) is one message.
 pub(super) struct MessageEvents(pub(super) Arc<Exchange>);
 
 impl EventMap for MessageEvents {

@@ -8,7 +8,8 @@
 //! - The upstream's status code reaches the client unchanged (a legacy
 //!   `404` for an expired session must stay a `404` so clients
 //!   re-initialize).
-//! - A stream is relayed event by event as it arrives; dropping the
+//! - A stream is relayed event by event as it arrives (a listen's JSON
+//!   answer line by line, each line one message); dropping the
 //!   client's response (a disconnect) drops the upstream body, which closes
 //!   the upstream stream; streams end at their next event boundary when the
 //!   gateway shuts down.
@@ -21,7 +22,7 @@
 use std::sync::Arc;
 
 use http::header::CONTENT_LENGTH;
-use http::{HeaderValue, Method, Response};
+use http::{HeaderMap, HeaderValue, Method, Response};
 
 use super::admission::{Forwardable, Permitted};
 use super::exchange::Exchange;
@@ -30,8 +31,9 @@ use super::outcome::Progress;
 use super::settings::Runtime;
 use crate::body::{GatewayBody, boxed, full, read_limited, until_cancelled};
 use crate::error::GatewayError;
+use crate::mcp::MethodKind;
 use crate::proxy::UpstreamClient;
-use crate::sse::RelayBody;
+use crate::sse::{Lines, RelayBody};
 use crate::target::{Answer, Failure, Outgoing, Reply, Sent, TargetLimits};
 use std::future::Future;
 
@@ -71,6 +73,7 @@ pub(super) fn relay<'a>(
     let target_limits = TargetLimits {
         answer_timeout: limits.upstream_timeout,
         max_answer_bytes: limits.max_json_answer_bytes,
+        json_lines: exchange.method == Some(MethodKind::SubscriptionsListen),
     };
     async move {
         let answered = match outgoing {
@@ -136,14 +139,15 @@ async fn answer(
     } = reply;
     let body = match answer {
         Answer::Stream(incoming) => {
-            // Events may be rewritten (handles are longer than upstream
-            // ids): the upstream's length no longer holds.
-            headers.remove(CONTENT_LENGTH);
-            // Ask intermediaries not to buffer the stream (long listens).
-            headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
             let events = MessageEvents(exchange.clone());
             let relay = RelayBody::new(incoming, events, settings.limits.max_sse_event_bytes);
-            until_cancelled(boxed(relay), runtime.shutdown.token().clone())
+            streamed(&mut headers, boxed(relay), runtime)
+        }
+        Answer::Lines(incoming) => {
+            let lines = MessageEvents(exchange.clone());
+            let framing = Lines::new(settings.limits.max_sse_event_bytes);
+            let relay = RelayBody::framed(incoming, lines, framing);
+            streamed(&mut headers, boxed(relay), runtime)
         }
         Answer::Message(bytes) => {
             let bytes = messages::message(exchange, bytes)
@@ -171,6 +175,16 @@ async fn answer(
     *response.headers_mut() = headers;
     seal_session(exchange, principal, session, &mut response).await?;
     Ok(response)
+}
+
+/// A relayed stream's body and headers: cut at shutdown, not buffered.
+fn streamed(headers: &mut HeaderMap, relay: GatewayBody, runtime: &Runtime) -> GatewayBody {
+    // Messages may be rewritten (handles are longer than upstream ids):
+    // the upstream's length no longer holds.
+    headers.remove(CONTENT_LENGTH);
+    // Ask intermediaries not to buffer the stream (long listens).
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    until_cancelled(relay, runtime.shutdown.token().clone())
 }
 
 /// The answer's `Mcp-Session-Id`: the client's own handle back, or a new

@@ -1,5 +1,7 @@
-//! [`RelayBody`]: relays an upstream SSE body to the client event by event,
-//! passing each event through an [`EventMap`] hook.
+//! [`RelayBody`]: relays an upstream message stream to the client item by
+//! item, passing each message through an [`EventMap`] hook. How the stream
+//! is cut into items and written back is its [`Framing`]: SSE ([`Parser`],
+//! the default) or JSON lines ([`super::Lines`]).
 //!
 //! Invariants:
 //! - Output is yielded as soon as the chunks polled so far hold at least one
@@ -57,16 +59,57 @@ impl EventMap for Identity {
     }
 }
 
-pin_project_lite::pin_project! {
-    /// An SSE body that parses `inner` incrementally, maps each event, and
-    /// re-encodes it (see [`super::encode`] for the normalized wire form).
+/// How a relayed stream is cut into [`Item`]s and written back. The
+/// parser side must hold at most one item plus the unparsed tail of the
+/// last chunk, and refuse an item past its limit.
+pub trait Framing: Send + 'static {
+    /// Appends bytes received from the stream.
+    fn push(&mut self, chunk: &[u8]);
+    /// The next complete item, or `Ok(None)` when more bytes are needed.
     ///
-    /// Trailers from the upstream are dropped: SSE carries none that matter.
-    pub struct RelayBody<B, M> {
+    /// # Errors
+    /// The stream cannot be framed; sticky.
+    fn next_item(&mut self) -> Result<Option<Item>, Error>;
+    /// As `next_item`, at the end of the stream: the complete items left,
+    /// then `Ok(None)` (the framing decides what an unterminated tail is).
+    ///
+    /// # Errors
+    /// As `next_item`.
+    fn finish(&mut self) -> Result<Option<Item>, Error>;
+    /// Writes one item in this framing's wire form.
+    fn encode(&self, item: &Item, out: &mut BytesMut);
+}
+
+impl Framing for Parser {
+    fn push(&mut self, chunk: &[u8]) {
+        Parser::push(self, chunk);
+    }
+
+    fn next_item(&mut self) -> Result<Option<Item>, Error> {
+        Parser::next_item(self)
+    }
+
+    fn finish(&mut self) -> Result<Option<Item>, Error> {
+        Parser::finish(self)
+    }
+
+    fn encode(&self, item: &Item, out: &mut BytesMut) {
+        encode(item, out);
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A body that frames `inner` incrementally (SSE unless told
+    /// otherwise), maps each message, and re-encodes it (see
+    /// [`super::encode`] for the normalized SSE wire form).
+    ///
+    /// Trailers from the upstream are dropped: streams carry none that
+    /// matter.
+    pub struct RelayBody<B, M, F = Parser> {
         // `None` once the upstream ended or failed (dropped early).
         #[pin]
         inner: Option<B>,
-        parser: Parser,
+        parser: F,
         map: M,
         // Encoded output not yet yielded.
         out: BytesMut,
@@ -89,9 +132,23 @@ where
 {
     /// Relays `inner` through `map`, refusing events over `max_event_bytes`.
     pub fn new(inner: B, map: M, max_event_bytes: usize) -> Self {
+        Self::framed(inner, map, Parser::new(max_event_bytes))
+    }
+}
+
+impl<B, M, F> RelayBody<B, M, F>
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+    M: EventMap,
+    F: Framing,
+{
+    /// Relays `inner` framed by `parser` through `map` (for JSON lines,
+    /// [`super::Lines`]: each line is one message, an [`Event`] with only `data`).
+    pub fn framed(inner: B, map: M, parser: F) -> Self {
         Self {
             inner: Some(inner),
-            parser: Parser::new(max_event_bytes),
+            parser,
             map,
             out: BytesMut::new(),
             pending: None,
@@ -113,11 +170,12 @@ where
     }
 }
 
-impl<B, M> Body for RelayBody<B, M>
+impl<B, M, F> Body for RelayBody<B, M, F>
 where
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
     M: EventMap,
+    F: Framing,
 {
     type Data = Bytes;
     type Error = BoxError;
@@ -135,7 +193,7 @@ where
                 let mapped = ready!(pending.as_mut().poll(cx));
                 *this.pending = None;
                 if let Some(event) = mapped {
-                    encode(&Item::Event(event), this.out);
+                    this.parser.encode(&Item::Event(event), this.out);
                 }
             }
             if this.failed.is_none() {
@@ -185,8 +243,8 @@ where
 /// Moves every complete item out of the parser, through the hook, into `out`,
 /// stopping early when the hook answers [`Mapped::Later`] (left in `pending`).
 /// At the end of the upstream, `finish` also discards the incomplete tail.
-fn drain<M: EventMap>(
-    parser: &mut Parser,
+fn drain<M: EventMap, F: Framing>(
+    parser: &mut F,
     map: &mut M,
     out: &mut BytesMut,
     pending: &mut Option<BoxFuture<'static, Option<Event>>>,
@@ -204,11 +262,11 @@ fn drain<M: EventMap>(
         match item {
             None => return Ok(()),
             Some(Item::Event(event)) => match map.map(event) {
-                Mapped::Ready(Some(event)) => encode(&Item::Event(event), out),
+                Mapped::Ready(Some(event)) => parser.encode(&Item::Event(event), out),
                 Mapped::Ready(None) => {}
                 Mapped::Later(future) => *pending = Some(future),
             },
-            Some(comment @ Item::Comment(_)) => encode(&comment, out),
+            Some(comment @ Item::Comment(_)) => parser.encode(&comment, out),
         }
     }
 }

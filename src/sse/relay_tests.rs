@@ -151,3 +151,57 @@ async fn boxes_into_the_gateway_body() {
     let bytes = body.collect().await.unwrap().to_bytes();
     assert_eq!(bytes, "data: x\n\n");
 }
+
+#[tokio::test]
+async fn json_lines_are_relayed_one_by_one_through_the_hook_in_order() {
+    let (tx, upstream) = channel_body();
+    // Every second message waits on a future: order must still hold.
+    let mut n = 0;
+    let hook = move |ev: Event| {
+        n += 1;
+        if ev.data.contains("drop") {
+            return Mapped::Ready(None);
+        }
+        let data = ev.data.to_uppercase();
+        if n % 2 == 0 {
+            Mapped::Later(Box::pin(async move {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                Some(Event { data, ..ev })
+            }))
+        } else {
+            Mapped::Ready(Some(Event { data, ..ev }))
+        }
+    };
+    struct Hook<F>(F);
+    impl<F: FnMut(Event) -> Mapped + Send + 'static> EventMap for Hook<F> {
+        fn map(&mut self, event: Event) -> Mapped {
+            (self.0)(event)
+        }
+    }
+    let mut relay = RelayBody::framed(upstream, Hook(hook), Lines::new(64));
+
+    send(&tx, b"{\"ack\":1}\r\n{\"b\"").await;
+    assert_eq!(next(&mut relay).await.unwrap().unwrap(), "{\"ACK\":1}\n");
+    send(&tx, b":2}\n\n\"drop\"\n[3]\n").await;
+    let mut got = Vec::new();
+    while got.len() < "{\"B\":2}\n\n[3]\n".len() {
+        got.extend_from_slice(&next(&mut relay).await.unwrap().unwrap());
+    }
+    assert_eq!(got, b"{\"B\":2}\n\n[3]\n");
+    drop(tx);
+    assert!(next(&mut relay).await.is_none());
+}
+
+#[tokio::test]
+async fn an_over_long_json_line_ends_the_relay_with_an_error() {
+    let (tx, upstream) = channel_body();
+    let mut relay = RelayBody::framed(upstream, Identity, Lines::new(16));
+    send(&tx, b"{}\n[\"0123456789abcdef\"]\n").await;
+    assert_eq!(next(&mut relay).await.unwrap().unwrap(), "{}\n");
+    let err = next(&mut relay).await.unwrap().unwrap_err();
+    assert_eq!(
+        err.downcast_ref::<Error>(),
+        Some(&Error::EventTooLarge { limit: 16 })
+    );
+    assert!(next(&mut relay).await.is_none());
+}

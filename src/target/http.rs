@@ -5,7 +5,8 @@
 //! is carried only once the pipeline has refused any that carries a token);
 //! hop-by-hop headers are removed both ways; the answer is classified by
 //! its media type (`application/json` → one message, read whole up to its
-//! limit; `text/event-stream` → a stream; anything else → opaque, unread).
+//! limit, or JSON lines, unread, when the exchange asked for them;
+//! `text/event-stream` → a stream; anything else → opaque, unread).
 
 use std::future::Future;
 
@@ -80,6 +81,8 @@ impl HttpTarget {
         headers::to_client(&mut parts.headers);
         let answer = if headers::media_type_is(&parts.headers, "text/event-stream") {
             Answer::Stream(incoming)
+        } else if limits.json_lines && headers::media_type_is(&parts.headers, "application/json") {
+            Answer::Lines(incoming)
         } else if headers::media_type_is(&parts.headers, "application/json") {
             // A JSON answer is one message: read it whole (bounded).
             let bytes = read_limited(incoming, limits.max_answer_bytes)

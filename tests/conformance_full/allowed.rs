@@ -39,11 +39,6 @@ const fn row(
 const CURRENT: &str = super::SET_CURRENT;
 const OLD: &str = super::SET_OLD_SUITE;
 
-const LISTEN: &str = "the reference server answers `subscriptions/listen` with a never-ending \
-                      `Content-Type: application/json` body of JSON lines (not SSE); taskgate \
-                      reads an `application/json` answer whole before relaying it, so the \
-                      client sees nothing (not even the status line) within the suite's 800 ms \
-                      window (a transparency gap left open: a JSON answer to a listen is not yet relayed line by line)";
 const HEADERS: &str = "taskgate checks the SEP-2243 routing headers itself (`Mcp-Method`/\
                        `Mcp-Name` required and equal to the body, else 400/-32020) before \
                        forwarding; the reference server does not validate them (pending \
@@ -51,51 +46,6 @@ const HEADERS: &str = "taskgate checks the SEP-2243 routing headers itself (`Mcp
 
 /// Every check allowed to differ, direct vs through taskgate.
 pub const ALLOWED: &[Allowed] = &[
-    // OPEN (not item 1's listen subset rule): see LISTEN.
-    row(
-        CURRENT,
-        "server-stateless",
-        "sep-2575-server-sends-subscription-ack",
-        "SUCCESS",
-        "FAILURE",
-        LISTEN,
-    ),
-    // OPEN: see LISTEN.
-    row(
-        CURRENT,
-        "server-stateless",
-        "sep-2575-server-tags-subscription-id",
-        "SUCCESS",
-        "FAILURE",
-        LISTEN,
-    ),
-    // OPEN: see LISTEN.
-    row(
-        CURRENT,
-        "server-stateless",
-        "sep-2575-server-honors-notification-filter",
-        "SUCCESS",
-        "FAILURE",
-        LISTEN,
-    ),
-    // OPEN: see LISTEN.
-    row(
-        CURRENT,
-        "server-stateless",
-        "sep-2575-server-sends-tools-list-changed-on-subscription",
-        "SUCCESS",
-        "WARNING",
-        LISTEN,
-    ),
-    // OPEN: see LISTEN.
-    row(
-        CURRENT,
-        "server-stateless",
-        "sep-2575-server-sends-prompts-list-changed-on-subscription",
-        "SUCCESS",
-        "WARNING",
-        LISTEN,
-    ),
     // Legitimate: taskgate enforces what the server should.
     row(
         CURRENT,

@@ -20,6 +20,7 @@ mod authn;
 mod bad_input;
 mod gateway_answers;
 mod lifecycle;
+mod listen_lines;
 mod mediation;
 mod origins;
 mod outcomes;

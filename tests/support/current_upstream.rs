@@ -61,7 +61,10 @@ pub struct Listen {
     pub id: Value,
     /// The taskIds the request asked for.
     pub asked: Vec<Value>,
-    tx: mpsc::Sender<String>,
+    /// `None` once the upstream ended the stream.
+    tx: Option<mpsc::Sender<String>>,
+    /// Answered `application/json`, one message per line (else SSE).
+    lines: bool,
 }
 
 #[derive(Default)]
@@ -69,6 +72,7 @@ struct State {
     tasks: Vec<Task>,
     listens: Vec<Listen>,
     leaky_ack: bool,
+    json_lines: bool,
 }
 
 /// The running upstream and its shared state.
@@ -113,6 +117,18 @@ impl CurrentUpstream {
         self.state.lock().unwrap().leaky_ack = on;
     }
 
+    /// From now on, a listen is answered `application/json` with one
+    /// message per line (the acknowledgement first), as the conformance
+    /// suite's reference server does, instead of SSE.
+    pub fn set_json_lines(&self, on: bool) {
+        self.state.lock().unwrap().json_lines = on;
+    }
+
+    /// Ends listen stream `n` (its body ends).
+    pub fn end_listen(&self, n: usize) {
+        self.state.lock().unwrap().listens[n].tx = None;
+    }
+
     /// Listen requests received so far (the newest last).
     pub fn listens(&self) -> usize {
         self.state.lock().unwrap().listens.len()
@@ -133,7 +149,12 @@ impl CurrentUpstream {
             let mut params = task.detailed();
             params["_meta"] = json!({SUBSCRIPTION_ID: listen.id});
             let note = json!({"jsonrpc": "2.0", "method": "notifications/tasks", "params": params});
-            (listen.tx.clone(), sse(&note))
+            let event = if listen.lines {
+                format!("{note}\n")
+            } else {
+                sse(&note)
+            };
+            (listen.tx.clone().unwrap(), event)
         };
         tx.send(event).await.unwrap();
     }
@@ -264,7 +285,18 @@ fn listen(s: &mut State, id: Value, params: &Value) -> Reply {
     let (tx, rx) = mpsc::channel::<String>(64);
     let ack = json!({"jsonrpc": "2.0", "method": "notifications/subscriptions/acknowledged",
         "params": {"notifications": {"taskIds": acked}, "_meta": {SUBSCRIPTION_ID: id}}});
-    tx.try_send(sse(&ack)).unwrap();
-    s.listens.push(Listen { id, asked, tx });
-    Reply::Sse(rx)
+    let lines = s.json_lines;
+    tx.try_send(if lines { format!("{ack}\n") } else { sse(&ack) })
+        .unwrap();
+    s.listens.push(Listen {
+        id,
+        asked,
+        tx: Some(tx),
+        lines,
+    });
+    if lines {
+        Reply::JsonStream(rx)
+    } else {
+        Reply::Sse(rx)
+    }
 }

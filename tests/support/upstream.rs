@@ -44,6 +44,9 @@ pub enum Reply {
     Status(StatusCode),
     /// `text/event-stream` fed by the test through the returned sender.
     Sse(mpsc::Receiver<String>),
+    /// `application/json` streamed as it is fed (JSON lines, as a current
+    /// era server may answer a listen); ends when the sender is dropped.
+    JsonStream(mpsc::Receiver<String>),
     Raw(Response<GatewayBody>),
 }
 
@@ -213,24 +216,32 @@ async fn answer(
             .body(full(Bytes::new()))
             .unwrap(),
         Reply::Raw(r) => r,
-        Reply::Sse(rx) => {
-            open.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let guard = OpenGuard(open);
-            let stream = futures_util::stream::unfold((rx, guard), |(mut rx, guard)| async move {
-                rx.recv().await.map(|chunk| {
-                    (
-                        Ok::<_, BoxError>(Frame::data(Bytes::from(chunk))),
-                        (rx, guard),
-                    )
-                })
-            });
-            Response::builder()
-                .status(StatusCode::OK)
-                .header("content-type", "text/event-stream")
-                .body(boxed(StreamBody::new(stream)))
-                .unwrap()
-        }
+        Reply::Sse(rx) => streamed(rx, open, "text/event-stream"),
+        Reply::JsonStream(rx) => streamed(rx, open, "application/json"),
     }
+}
+
+/// A `200` whose body is fed through `rx`, counted as an open stream.
+fn streamed(
+    rx: mpsc::Receiver<String>,
+    open: Arc<std::sync::atomic::AtomicUsize>,
+    content_type: &str,
+) -> Response<GatewayBody> {
+    open.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let guard = OpenGuard(open);
+    let stream = futures_util::stream::unfold((rx, guard), |(mut rx, guard)| async move {
+        rx.recv().await.map(|chunk| {
+            (
+                Ok::<_, BoxError>(Frame::data(Bytes::from(chunk))),
+                (rx, guard),
+            )
+        })
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", content_type)
+        .body(boxed(StreamBody::new(stream)))
+        .unwrap()
 }
 
 /// Decrements the open-stream count when the response body is dropped
