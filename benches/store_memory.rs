@@ -22,6 +22,7 @@ const RETENTION: RetentionPolicy = RetentionPolicy {
     result_retention_secs: 600,
     max_task_lifetime_secs: 86_400,
     max_session_lifetime_secs: 0,
+    max_request_state_lifetime_secs: 0,
 };
 /// A prime step through the keys: visits every key before repeating.
 const STRIDE: usize = 7_919;

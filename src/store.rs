@@ -105,12 +105,14 @@ pub struct Caps {
 /// How long the store remembers things; the same policy every backend
 /// applies, so state is bounded by configuration, not by upstream claims.
 ///
-/// Revocation entries are kept for the longer of `max_task_lifetime_secs`
-/// and `max_session_lifetime_secs` after they are made, which is correct
-/// only because the gateway never seals a task handle that outlives
-/// `issued_at + max_task_lifetime_secs`, nor a session handle that outlives
-/// `issued_at + max_session_lifetime_secs`: a handle a purged revocation
-/// could have caught has expired on its own.
+/// Revocation entries are kept for the longest of `max_task_lifetime_secs`,
+/// `max_session_lifetime_secs` and `max_request_state_lifetime_secs` after
+/// they are made, which is correct only because the gateway never seals a
+/// task handle that outlives `issued_at + max_task_lifetime_secs`, a session
+/// handle that outlives `issued_at + max_session_lifetime_secs`, nor a
+/// `requestState` handle that outlives `issued_at +
+/// max_request_state_lifetime_secs`: a handle a purged revocation could
+/// have caught has expired on its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetentionPolicy {
     /// How long a terminal task stays known (its result readable).
@@ -120,6 +122,10 @@ pub struct RetentionPolicy {
     /// The longest any legacy session (and its handle) may live, from
     /// creation; `0` when the store backs no sessions.
     pub max_session_lifetime_secs: u64,
+    /// The longest a `requestState` handle may live (it has no record of
+    /// its own; only revocations must last that long); `0` when none is
+    /// sealed.
+    pub max_request_state_lifetime_secs: u64,
 }
 
 impl RetentionPolicy {
@@ -133,6 +139,9 @@ impl RetentionPolicy {
             max_session_lifetime_secs: self
                 .max_session_lifetime_secs
                 .max(other.max_session_lifetime_secs),
+            max_request_state_lifetime_secs: self
+                .max_request_state_lifetime_secs
+                .max(other.max_request_state_lifetime_secs),
         }
     }
 
@@ -159,7 +168,8 @@ impl RetentionPolicy {
     pub fn revocation_until(&self, at: u64) -> u64 {
         at.saturating_add(
             self.max_task_lifetime_secs
-                .max(self.max_session_lifetime_secs),
+                .max(self.max_session_lifetime_secs)
+                .max(self.max_request_state_lifetime_secs),
         )
     }
 }

@@ -189,6 +189,7 @@ impl TaskGuard {
             max_task_lifetime_secs: policy.max_ttl.as_secs().saturating_add(1),
             // Sessions add theirs where the store is built (`app`).
             max_session_lifetime_secs: 0,
+            max_request_state_lifetime_secs: 0,
         }
     }
 

@@ -52,11 +52,12 @@ pub(super) async fn settings(
     Ok(Settings::new(config, runtime, Arc::new(auth), codec))
 }
 
-/// How long the store must keep state for `config`'s task and session
-/// policies.
+/// How long the store must keep state for `config`'s task, session and
+/// `requestState` policies.
 fn retention(config: &Config) -> RetentionPolicy {
     RetentionPolicy {
         max_session_lifetime_secs: Sessions::retention_secs(&config.sessions),
+        max_request_state_lifetime_secs: config.request_state.ttl.as_secs().saturating_add(1),
         ..TaskGuard::retention(&config.tasks)
     }
 }

@@ -11,6 +11,7 @@ pub(super) const RETENTION: RetentionPolicy = RetentionPolicy {
     result_retention_secs: 60,
     max_task_lifetime_secs: 3_600,
     max_session_lifetime_secs: 0,
+    max_request_state_lifetime_secs: 0,
 };
 
 pub(super) fn store() -> MemoryStore {
@@ -363,4 +364,21 @@ async fn failing_store_fails_every_operation() {
         s.use_session(&session, None, mint, 0, 5).await.unwrap_err()
     ));
     assert!(down(s.end_session(&session, mint).await.unwrap_err()));
+}
+
+#[test]
+fn revocations_outlive_every_kind_of_handle_they_can_catch() {
+    let policy = |task, session, state| RetentionPolicy {
+        result_retention_secs: 1,
+        max_task_lifetime_secs: task,
+        max_session_lifetime_secs: session,
+        max_request_state_lifetime_secs: state,
+    };
+    assert_eq!(policy(60, 0, 0).revocation_until(100), 160);
+    assert_eq!(policy(60, 90, 0).revocation_until(100), 190);
+    assert_eq!(policy(60, 90, 301).revocation_until(100), 401);
+    assert_eq!(
+        policy(60, 0, 301).widest(policy(10, 90, 0)),
+        policy(60, 90, 301)
+    );
 }

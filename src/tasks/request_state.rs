@@ -16,8 +16,9 @@
 //!   state never reaches the client unsealed.
 //! - **Towards the upstream** (`TaskGuard::request_state_to_upstream`):
 //!   `params.requestState` of a request must be such a handle, for this
-//!   caller, route, method and name, live and of the current epoch; it is
-//!   replaced by the upstream's original value. Anything else (foreign,
+//!   caller, route, method and name, live, of the current epoch and not
+//!   sealed before a revocation of its principal or tenant; it is replaced
+//!   by the upstream's original value. Anything else (foreign,
 //!   expired, tampered, malformed, another request's, not a string) is
 //!   refused with one answer ([`super::Refusal::InvalidRequestState`]), the
 //!   reason logged with a keyed fingerprint only, and nothing is forwarded.
@@ -37,6 +38,7 @@ use super::{Caller, TaskGuard, Verdict, internal_error, task_object};
 use crate::handle::{Denial, Sealed, StateRequest};
 use crate::mcp::Era;
 use crate::mcp::headers::name_param;
+use crate::store::TaskKey;
 
 /// The member a request carries and a result returns.
 pub const REQUEST_STATE: &str = "requestState";
@@ -198,6 +200,25 @@ impl TaskGuard {
             Refusal::Unavailable
         })?;
         if sealed.epoch < epoch {
+            return Err(refuse(Denial::Revoked.reason(), handle));
+        }
+        // A principal or tenant revoked since the state was sealed kills it
+        // too (a state has no task key of its own: the route's empty key,
+        // which no task has, stands in).
+        let unbound = TaskKey {
+            route: caller.route.to_string(),
+            session: None,
+            upstream: String::new(),
+        };
+        let revoked = self
+            .store
+            .is_revoked(&unbound, &caller.owner(), caller.tenant(), sealed.issued_at)
+            .await
+            .map_err(|e| {
+                tracing::error!(route = %caller.route, error = %e, "store unavailable: requestState refused");
+                Refusal::Unavailable
+            })?;
+        if revoked {
             return Err(refuse(Denial::Revoked.reason(), handle));
         }
         if let Some(params) = message.get_mut("params").and_then(Value::as_object_mut) {

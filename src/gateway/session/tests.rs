@@ -31,6 +31,7 @@ fn working(codec: &Arc<HandleCodec>) -> Sessions {
         result_retention_secs: 1,
         max_task_lifetime_secs: 1,
         max_session_lifetime_secs: 61,
+        max_request_state_lifetime_secs: 0,
     };
     sessions(codec, Arc::new(MemoryStore::new(retention)))
 }

@@ -9,6 +9,7 @@ const RETENTION: RetentionPolicy = RetentionPolicy {
     result_retention_secs: 60,
     max_task_lifetime_secs: 3_600,
     max_session_lifetime_secs: 86_400,
+    max_request_state_lifetime_secs: 0,
 };
 
 fn store() -> MemoryStore {

@@ -303,6 +303,7 @@ fn retention_only_ever_grows() {
         result_retention_secs: 1,
         max_task_lifetime_secs: 1,
         max_session_lifetime_secs: 0,
+        max_request_state_lifetime_secs: 0,
     };
     store.widen_retention(shorter);
     assert_eq!(
@@ -314,6 +315,7 @@ fn retention_only_ever_grows() {
         result_retention_secs: RETENTION.result_retention_secs + 10,
         max_task_lifetime_secs: 1,
         max_session_lifetime_secs: RETENTION.max_session_lifetime_secs + 20,
+        max_request_state_lifetime_secs: 0,
     };
     store.widen_retention(longer);
     assert_eq!(
@@ -322,6 +324,7 @@ fn retention_only_ever_grows() {
             result_retention_secs: RETENTION.result_retention_secs + 10,
             max_task_lifetime_secs: RETENTION.max_task_lifetime_secs,
             max_session_lifetime_secs: RETENTION.max_session_lifetime_secs + 20,
+            max_request_state_lifetime_secs: 0,
         }
     );
 }

@@ -254,3 +254,49 @@ async fn a_state_that_cannot_be_bound_withholds_the_answer() {
         Some(false)
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn revoking_the_principal_or_the_tenant_kills_its_states_only() {
+    let g = guard();
+    let (alice, bob, carol) = (
+        person("alice", "t1", "s"),
+        person("bob", "t2", "s"),
+        person("carol", "t3", "s"),
+    );
+    let (ha, hb, hc) = (
+        seal(&g, &alice, &call("book")).await,
+        seal(&g, &bob, &call("book")).await,
+        seal(&g, &carol, &call("book")).await,
+    );
+    tokio::time::advance(Duration::from_secs(1)).await;
+    let now = g.clock.now_secs();
+    g.store.revoke_owner(&alice.owner(), now).await.unwrap();
+    g.store.revoke_tenant("t2", now).await.unwrap();
+    for (who, handle) in [(&alice, &ha), (&bob, &hb)] {
+        let mut msg = retry("tools/call", "name", "book", &json!(handle));
+        let before = msg.clone();
+        let refused = g.request_state_to_upstream(who, Current, &mut msg).await;
+        assert!(
+            matches!(refused, Err(Refusal::InvalidRequestState)),
+            "{refused:?}"
+        );
+        assert_eq!(msg, before, "unchanged on refusal");
+    }
+    let mut msg = retry("tools/call", "name", "book", &json!(hc));
+    assert_eq!(
+        g.request_state_to_upstream(&carol, Current, &mut msg)
+            .await
+            .ok(),
+        Some(true),
+        "carol was not revoked"
+    );
+    // A state sealed after the revocation works again.
+    tokio::time::advance(Duration::from_secs(1)).await;
+    let fresh = seal(&g, &alice, &call("book")).await;
+    let mut msg = retry("tools/call", "name", "book", &json!(fresh));
+    assert!(
+        g.request_state_to_upstream(&alice, Current, &mut msg)
+            .await
+            .is_ok()
+    );
+}
