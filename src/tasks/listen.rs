@@ -23,24 +23,26 @@ use super::{Caller, TaskGuard};
 use crate::handle::Kind;
 
 impl TaskGuard {
-    /// Resolves the listen filter's handles in `message` for `caller`:
-    /// the caller's own go into `replacements` (and `follow`), the rest are
-    /// removed from the filter. A message without a filter is untouched.
+    /// Resolves the listen filter's handles in `message` for `caller`: the
+    /// caller's own go into `replacements` (and `follow`). Returns the
+    /// entries to drop; the message is only read, the caller drops them
+    /// ([`Dropped::apply`]) once every other check passed.
     ///
     /// # Errors
     /// [`Refusal::Unavailable`] when the store cannot be asked.
     pub(super) async fn narrow_listen_filter(
         &self,
         caller: &Caller,
-        message: &mut Value,
+        message: &Value,
         replacements: &mut HashMap<String, String>,
         follow: &mut Follow,
-    ) -> Result<(), Refusal> {
-        let Some(Value::Array(ids)) = message.pointer_mut(FILTER) else {
-            return Ok(());
+    ) -> Result<Dropped, Refusal> {
+        let mut dropped = Dropped::default();
+        let Some(Value::Array(ids)) = message.pointer(FILTER) else {
+            return Ok(dropped);
         };
         let mut keep = Vec::with_capacity(ids.len());
-        for id in ids.iter() {
+        for id in ids {
             let Some(handle) = id.as_str() else {
                 keep.push(true);
                 continue;
@@ -66,6 +68,7 @@ impl TaskGuard {
                         "listen filter entry dropped"
                     );
                     keep.push(false);
+                    *dropped.pending.entry(handle.to_owned()).or_default() += 1;
                 }
                 Err(Resolve::Store(e)) => {
                     tracing::error!(route = %caller.route, error = %e, "task store unavailable: refusing");
@@ -73,12 +76,49 @@ impl TaskGuard {
                 }
             }
         }
-        if keep.contains(&false) {
-            let mut flags = keep.into_iter();
-            ids.retain(|_| flags.next().unwrap_or(true));
-            follow.rewritten = true;
+        if !dropped.pending.is_empty() {
+            dropped.keep = keep;
         }
-        Ok(())
+        Ok(dropped)
+    }
+}
+
+/// The listen filter entries to drop, found by
+/// [`TaskGuard::narrow_listen_filter`].
+#[derive(Debug, Default)]
+pub(super) struct Dropped {
+    /// Which filter entries stay (empty: all of them).
+    keep: Vec<bool>,
+    /// How many filter entries of each dropped value are still to be
+    /// passed over by the check of the whole message.
+    pending: HashMap<String, usize>,
+}
+
+impl Dropped {
+    /// Whether one occurrence of `value` found in the message is a dropped
+    /// filter entry (then it needs no other check). The same value
+    /// anywhere else in the message is not: it is checked, and refused.
+    pub(super) fn passes_over(&mut self, value: &str) -> bool {
+        match self.pending.get_mut(value) {
+            Some(left) if *left > 0 => {
+                *left -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Drops the entries from the filter; whether the message changed.
+    pub(super) fn apply(self, message: &mut Value) -> bool {
+        let Some(Value::Array(ids)) = message.pointer_mut(FILTER) else {
+            return false;
+        };
+        if self.keep.is_empty() {
+            return false;
+        }
+        let mut flags = self.keep.into_iter();
+        ids.retain(|_| flags.next().unwrap_or(true));
+        true
     }
 }
 

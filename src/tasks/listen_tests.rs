@@ -126,3 +126,20 @@ async fn a_store_failure_refuses_the_listen_rather_than_dropping_entries() {
     assert!(matches!(refused, Err(Refusal::Unavailable)), "{refused:?}");
     assert_eq!(msg, listen(json!([own])));
 }
+
+#[tokio::test]
+async fn a_refused_listen_is_left_exactly_as_it_came() {
+    let g = guard_with(policy());
+    let (alice, bob) = (person("alice", "t1", "s1"), person("bob", "t2", "s2"));
+    let own = create(&g, &alice, "own").await;
+    let bobs = create(&g, &bob, "bobs").await;
+    let mut msg = listen(json!([own, bobs]));
+    msg["params"]["_meta"] = json!({"io.modelcontextprotocol/related-task": {"taskId": bobs}});
+    let before = msg.clone();
+    let refused = g.to_upstream(&alice, Current, &mut msg).await;
+    assert!(
+        matches!(refused, Err(Refusal::UnknownTask { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(msg, before, "no entry dropped, no handle replaced");
+}

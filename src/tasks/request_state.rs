@@ -14,7 +14,7 @@
 //!   cannot be bound (too long, not a string, no request to bind it to, the
 //!   store unreachable) withholds the response (`-32603`): an upstream
 //!   state never reaches the client unsealed.
-//! - **Towards the upstream** (`TaskGuard::request_state_to_upstream`):
+//! - **Towards the upstream** (`TaskGuard::open_request_state`):
 //!   `params.requestState` of a request must be such a handle, for this
 //!   caller, route, method and name, live, of the current epoch and not
 //!   sealed before a revocation of its principal or tenant; it is replaced
@@ -140,31 +140,46 @@ impl TaskGuard {
         Ok(())
     }
 
-    /// Opens the `requestState` handle of a request for `caller` and puts
-    /// the upstream's value back. Returns whether the message changed;
-    /// `message` is unchanged on refusal.
-    ///
-    /// # Errors
-    /// [`Refusal::InvalidRequestState`] for any handle that does not open
-    /// for this caller and request, whatever the reason;
-    /// [`Refusal::Unavailable`] when the store cannot be asked.
+    /// [`TaskGuard::open_request_state`] and [`put_request_state`] at once
+    /// (the rules' unit tests); whether the message changed.
+    #[cfg(test)]
     pub(super) async fn request_state_to_upstream(
         &self,
         caller: &Caller,
         era: Era,
         message: &mut Value,
     ) -> Result<bool, Refusal> {
+        let opened = self.open_request_state(caller, era, message).await?;
+        Ok(put_request_state(message, opened))
+    }
+
+    /// The upstream's original `requestState` behind the handle a request
+    /// carries, for `caller`; `None` when there is nothing to replace. The
+    /// message is only read: the caller puts the value back
+    /// ([`put_request_state`]) once every other check passed too, so a
+    /// refused message never holds the upstream's state.
+    ///
+    /// # Errors
+    /// [`Refusal::InvalidRequestState`] for any handle that does not open
+    /// for this caller and request, whatever the reason;
+    /// [`Refusal::Unavailable`] when the store cannot be asked.
+    pub(super) async fn open_request_state(
+        &self,
+        caller: &Caller,
+        era: Era,
+        message: &Value,
+    ) -> Result<Option<String>, Refusal> {
         if !era.dialect().multi_round_trip {
-            return Ok(false);
+            return Ok(None);
         }
         let Some(method) = message.get("method").and_then(Value::as_str) else {
-            return Ok(false);
+            return Ok(None);
         };
         let Some(params) = message.get("params").and_then(Value::as_object) else {
-            return Ok(false);
+            return Ok(None);
         };
         let Some(presented) = params.get(REQUEST_STATE) else {
-            return Ok(false);
+            return Ok(None);
         };
         let refuse = |reason: &'static str, value: &str| {
             tracing::info!(
@@ -180,7 +195,7 @@ impl TaskGuard {
             return Err(refuse("not_a_string", &presented.to_string()));
         };
         if handle.is_empty() {
-            return Ok(false);
+            return Ok(None);
         }
         let request = StateRequest {
             method,
@@ -221,15 +236,27 @@ impl TaskGuard {
         if revoked {
             return Err(refuse(Denial::Revoked.reason(), handle));
         }
-        if let Some(params) = message.get_mut("params").and_then(Value::as_object_mut) {
-            params.insert(REQUEST_STATE.into(), Value::String(sealed.upstream));
-        }
-        Ok(true)
+        Ok(Some(sealed.upstream))
     }
 
     /// The policy's `requestState` lifetime in milliseconds.
     fn request_state_ttl_ms(&self) -> u64 {
         u64::try_from(self.request_state.ttl.as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+/// Puts an opened `requestState` back into the request's `params`;
+/// whether the message changed.
+pub(super) fn put_request_state(message: &mut Value, opened: Option<String>) -> bool {
+    let Some(upstream) = opened else {
+        return false;
+    };
+    match message.get_mut("params").and_then(Value::as_object_mut) {
+        Some(params) => {
+            params.insert(REQUEST_STATE.into(), Value::String(upstream));
+            true
+        }
+        None => false,
     }
 }
 

@@ -12,8 +12,10 @@
 //! - One answer for every reason ([`Refusal::UnknownTask`]); the reason is
 //!   logged (as a stable word, with a fingerprint of the value, never the
 //!   value itself).
-//! - A current-era `requestState` is opened the same way, first
-//!   ([`super::request_state`]).
+//! - A current-era `requestState` is opened the same way
+//!   ([`super::request_state`]); like the listen filter's drops, it is put
+//!   into the message only after every check passed, so a refused message
+//!   is unchanged.
 //! - A task operation whose `taskId` (or a listen filter entry, or a list
 //!   cursor) is not a string is refused too: the walker only touches
 //!   strings, so a non-string must never slip through unverified.
@@ -22,6 +24,8 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use super::listen::Dropped;
+use super::request_state::put_request_state;
 use super::{Caller, TaskGuard, hosted, task_object};
 use crate::handle::{Denial, Kind, Sealed};
 use crate::mcp::Era;
@@ -123,9 +127,7 @@ impl TaskGuard {
             .and_then(|member| message.get("params")?.get(member)?.as_str())
             .map(str::to_owned);
         let mut follow = Follow::new(method, name);
-        // Before anything else changes the message: a refusal leaves it as
-        // it was.
-        follow.rewritten |= self.request_state_to_upstream(caller, era, message).await?;
+        let state = self.open_request_state(caller, era, message).await?;
         let method = follow.method.clone().unwrap_or_default();
         let refuse = |presented: String| Refusal::UnknownTask {
             method: method.clone(),
@@ -139,16 +141,18 @@ impl TaskGuard {
         let mut cursors: HashMap<String, String> = HashMap::new();
         let created = hosted::hosted_creation(message).map(str::to_owned);
         let mut hosted_ok: Vec<String> = Vec::new();
-        if follow.method.as_deref() == Some(SUBSCRIPTIONS_LISTEN) {
+        let mut dropped = if follow.method.as_deref() == Some(SUBSCRIPTIONS_LISTEN) {
             self.narrow_listen_filter(caller, message, &mut replacements, &mut follow)
-                .await?;
-        }
+                .await?
+        } else {
+            Dropped::default()
+        };
         for (role, value) in rewrite::find(message, era, Direction::ToUpstream, None) {
             let done = match role {
                 Role::ListCursor => cursors.contains_key(&value),
                 _ => replacements.contains_key(&value) || hosted_ok.contains(&value),
             };
-            if done {
+            if done || dropped.passes_over(&value) {
                 continue;
             }
             let kind = match role {
@@ -211,6 +215,9 @@ impl TaskGuard {
                 Refusal::Unavailable
             })?;
         }
+        // Every check passed: only now does the message change.
+        follow.rewritten |= put_request_state(message, state);
+        follow.rewritten |= dropped.apply(message);
         follow.task_id = message
             .pointer("/params/taskId")
             .and_then(Value::as_str)

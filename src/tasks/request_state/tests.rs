@@ -300,3 +300,20 @@ async fn revoking_the_principal_or_the_tenant_kills_its_states_only() {
             .is_ok()
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_request_refused_for_another_reason_never_holds_the_upstream_state() {
+    let g = guard();
+    let alice = person("alice", "t1", "s");
+    let handle = seal(&g, &alice, &call("book")).await;
+    let mut msg = retry("tools/call", "name", "book", &json!(handle));
+    msg["params"]["_meta"] =
+        json!({"io.modelcontextprotocol/related-task": {"taskId": "tg1.k1.AAAA"}});
+    let before = msg.clone();
+    let refused = g.to_upstream(&alice, Current, &mut msg).await;
+    assert!(
+        matches!(refused, Err(Refusal::UnknownTask { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(msg, before, "the handle stays; the state was not put in");
+}
